@@ -1,0 +1,49 @@
+"""Where the notebook execution cache lives, keyed on what chapter results depend on.
+
+jupyter-cache matches a chapter by the hash of its code cells only, so on its own it
+would serve outputs computed with an older ``nnbook`` or older locked versions. We key
+the cache *directory* on the ``nnbook`` sources, the lock file and the Python version:
+change any of them and every chapter runs again; change a chapter's code and only that
+chapter runs again (jupyter-cache's own key); change its prose and nothing runs.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import platform
+import shutil
+from pathlib import Path
+
+KEYED_FILES = ("requirements/lock.txt", "pyproject.toml")
+
+
+def fingerprint(root: Path) -> str:
+    """A short hash of everything outside a chapter that its outputs depend on."""
+    digest = hashlib.sha256(platform.python_version().encode())
+    paths = sorted((root / "src" / "nnbook").rglob("*"))
+    paths += [root / name for name in KEYED_FILES]
+    for path in paths:
+        if path.is_file() and "__pycache__" not in path.parts:
+            digest.update(str(path.relative_to(root)).encode())
+            digest.update(path.read_bytes())
+    return digest.hexdigest()[:16]
+
+
+def cache_path(root: Path) -> Path:
+    """Create (once) and return the cache folder for the current fingerprint.
+
+    The jupyter-cache database is created here, before Sphinx forks parallel
+    readers: two workers creating it at once is a known crash of ``sphinx-build -j``.
+    Caches for other fingerprints are removed, since they can never be served again.
+    """
+    base = root / "docs" / "_build" / ".jupyter_cache"
+    path = base / fingerprint(root)
+    if base.is_dir():
+        for old in base.iterdir():
+            if old != path:
+                shutil.rmtree(old, ignore_errors=True)
+    path.mkdir(parents=True, exist_ok=True)
+    from jupyter_cache import get_cache
+
+    get_cache(str(path))  # creates the SQLite database now, in one process
+    return path

@@ -1,0 +1,105 @@
+"""Sphinx configuration of the nnbook site.
+
+Every chapter is a MyST notebook executed at build time by myst-nb. The execution
+cache is keyed on everything a chapter's results depend on (see ``_ext/nnbook_cache.py``).
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+
+DOCS = Path(__file__).resolve().parent
+ROOT = DOCS.parent
+sys.path.insert(0, str(DOCS / "_ext"))
+sys.path.insert(0, str(ROOT / "src"))
+
+import nnbook  # noqa: E402
+import nnbook_cache  # noqa: E402
+
+# -- Project -------------------------------------------------------------------
+project = "Neural Networks, from One Neuron to Many Devices"
+author = "The nnbook authors"
+copyright = "2026, The nnbook authors"  # noqa: A001
+version = release = nnbook.__version__
+language = "en"
+
+# Where the book is published and where its sources live. One setting drives the
+# "Open in Colab" links and the citation URLs; forks change these two lines.
+nnbook_repository = os.environ.get("NNBOOK_REPOSITORY", "nnbook/nnbook")
+nnbook_branch = os.environ.get("NNBOOK_BRANCH", "main")
+html_baseurl = os.environ.get("NNBOOK_BASEURL", "https://nnbook.github.io/nnbook/")
+
+# -- Extensions ----------------------------------------------------------------
+extensions = [
+    "myst_nb",
+    "sphinx_design",
+    "sphinx_exercise",
+    "sphinxcontrib.bibtex",
+    "sphinx.ext.mathjax",
+    "nnbook_renumber",
+    "nnbook_quiz",
+    "nnbook_glossary",
+    "nnbook_chapter",
+    "nnbook_offline",
+    "nnbook_citation",
+]
+
+root_doc = "index"
+exclude_patterns = ["_build", "**.ipynb_checkpoints", "README.md", "_templates"]
+templates_path = ["_templates"]
+suppress_warnings = ["mystnb.unknown_mime_type"]
+
+# -- MyST and notebook execution -------------------------------------------------
+myst_enable_extensions = ["dollarmath", "amsmath", "colon_fence", "deflist", "attrs_inline"]
+myst_heading_anchors = 3
+nb_execution_mode = os.environ.get("NNBOOK_EXECUTION_MODE", "cache")
+nb_execution_cache_path = str(nnbook_cache.cache_path(ROOT))
+nb_execution_timeout = 600
+nb_execution_raise_on_error = True
+nb_execution_show_tb = True
+nb_merge_streams = True
+nb_ipywidgets_js = {}  # no widget scripts from a CDN: the site is self-contained
+nb_render_image_options = {}
+
+# -- Numbering, so a course can cite "Figure 4.2" ---------------------------------
+numfig = True
+numfig_secnum_depth = 1
+numfig_format = {
+    "figure": "Figure %s",
+    "table": "Table %s",
+    "code-block": "Listing %s",
+    "section": "Section %s",
+}
+math_numfig = True
+math_eqref_format = "Eq. {number}"
+
+# -- Bibliography ----------------------------------------------------------------
+bibtex_bibfiles = ["references.bib"]
+bibtex_default_style = "plain"
+bibtex_reference_style = "author_year"
+
+# -- HTML ------------------------------------------------------------------------
+html_theme = "sphinx_book_theme"
+html_title = "nnbook"
+html_static_path = ["_static"]
+html_css_files = ["nnbook.css"]
+html_js_files = ["quiz.js"]
+html_last_updated_fmt = None
+html_show_sourcelink = False
+html_copy_source = True
+html_permalinks_icon = "¶"
+html_theme_options = {
+    "repository_url": f"https://github.com/{nnbook_repository}",
+    "repository_branch": nnbook_branch,
+    "path_to_docs": "docs",
+    "use_repository_button": True,
+    "use_download_button": True,
+    "use_fullscreen_button": False,
+    "home_page_in_toc": True,
+    "show_toc_level": 2,
+    "navigation_with_keys": False,
+    "icon_links": [],
+}
+html_context = {"default_mode": "auto"}

@@ -1,0 +1,108 @@
+"""One session per job a person runs. `nox -l` lists them.
+
+Every session installs the exact versions in ``requirements/lock.txt`` (made with
+``uv pip compile``; refresh with ``nox -s lock``), then ``nnbook`` itself, so two people
+build the same book.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+from pathlib import Path
+
+import nox
+
+ROOT = Path(__file__).resolve().parent
+DOCS = ROOT / "docs"
+BUILD = DOCS / "_build"
+HTML = BUILD / "html"
+LOCK = "requirements/lock.txt"
+
+nox.needs_version = ">=2024.4.15"
+nox.options.default_venv_backend = "uv|virtualenv"
+nox.options.reuse_venv = "yes"
+nox.options.sessions = ["tests"]
+
+PYTHON = ["3.11", "3.12", "3.13"]
+
+
+def _install(session: nox.Session) -> None:
+    session.install("-r", LOCK)
+    session.install("-e", ".", "--no-deps")
+
+
+def _build_env() -> dict[str, str]:
+    """Environment of a book build: deterministic, quiet, with JAX's compile cache."""
+    return {
+        "PYTHONHASHSEED": "0",
+        "IPYTHONDIR": str(DOCS / "_ipython"),  # tracebacks without ANSI colour codes
+        "JAX_COMPILATION_CACHE_DIR": str(BUILD / ".jax_cache"),
+        "JAX_PERSISTENT_CACHE_MIN_COMPILE_TIME_SECS": "0",
+        "JAX_PERSISTENT_CACHE_MIN_ENTRY_SIZE_BYTES": "0",
+        "PYDEVD_DISABLE_FILE_VALIDATION": "1",
+    }
+
+
+def build_book(session: nox.Session, *extra: str) -> None:
+    """Execute every chapter and build the site into docs/_build/html.
+
+    Warnings are errors, and a failing cell fails the build with the chapter's name
+    and the cell's traceback. ``-M html`` keeps doctrees out of the published folder.
+    """
+    session.run(
+        "python", "-m", "sphinx", "-M", "html", "docs", str(BUILD),
+        "-W", "--keep-going", "-q", "-j", "auto", *extra,
+        env=_build_env(),
+    )
+
+
+@nox.session(python=PYTHON[0])
+def book(session: nox.Session) -> None:
+    """Build the whole book (every chapter executed) into docs/_build/html."""
+    _install(session)
+    build_book(session, *session.posargs)
+    session.log(f"The book is in {HTML / 'index.html'}")
+
+
+@nox.session(python=PYTHON[0])
+def tests(session: nox.Session) -> None:
+    """Unit tests and doctests of nnbook, then a book build and the checks of the built site."""
+    _install(session)
+    session.run("python", "-m", "pytest", "-m", "not site and not browser", "-n", "2",
+                *session.posargs)
+    build_book(session)
+    browser = ["-m", "site or browser"] if shutil.which("chromium") else ["-m", "site"]
+    if not shutil.which("chromium"):
+        if os.environ.get("CI"):
+            session.error("chromium is missing: CI must run the browser checks (see .ci/run)")
+        session.warn("chromium not found: skipping the browser checks (apt-get install chromium)")
+    session.run("python", "-m", "pytest", "tests/site", *browser, "-p", "no:randomly",
+                *session.posargs)
+
+
+@nox.session(python=PYTHON[0])
+def serve(session: nox.Session) -> None:
+    """Live-reloading preview at http://127.0.0.1:8000 (rebuilds on edits to docs/ or src/)."""
+    _install(session)
+    session.run(
+        "sphinx-autobuild", "docs", str(HTML), "--watch", "src", "--host", "127.0.0.1",
+        "--port", "8000", "--ignore", "*/_build/*", "-j", "auto", *session.posargs,
+        env=_build_env(),
+    )
+
+
+@nox.session(python=PYTHON[0])
+def lint(session: nox.Session) -> None:
+    """ruff check and ruff format --check over the package, tests, docs extensions and tools."""
+    session.install("-r", LOCK)
+    paths = ["src", "tests", "docs/_ext", "docs/conf.py", "noxfile.py", "tools"]
+    session.run("ruff", "check", *paths)
+    session.run("ruff", "format", "--check", *paths)
+
+
+@nox.session(python=False)
+def lock(session: nox.Session) -> None:
+    """Re-resolve requirements/lock.txt from pyproject.toml (needs uv)."""
+    session.run("uv", "pip", "compile", "pyproject.toml", "--extra", "test", "--extra", "docs",
+                "--extra", "lint", "-p", "3.11", "-o", LOCK, "--upgrade")
