@@ -77,7 +77,7 @@ def tests(session: nox.Session) -> None:
         if os.environ.get("CI"):
             session.error("chromium is missing: CI must run the browser checks (see .ci/run)")
         session.warn("chromium not found: skipping the browser checks (apt-get install chromium)")
-    session.run("python", "-m", "pytest", "tests/site", *browser, "-p", "no:randomly",
+    session.run("python", "-m", "pytest", "tests/site_checks", *browser, "-p", "no:randomly",
                 *session.posargs)
 
 

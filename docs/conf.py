@@ -36,6 +36,7 @@ extensions = [
     "myst_nb",
     "sphinx_design",
     "sphinx_exercise",
+    "sphinx_togglebutton",
     "sphinxcontrib.bibtex",
     "sphinx.ext.mathjax",
     "nnbook_renumber",
@@ -44,6 +45,7 @@ extensions = [
     "nnbook_chapter",
     "nnbook_offline",
     "nnbook_citation",
+    "nnbook_a11y",
 ]
 
 root_doc = "index"
@@ -84,6 +86,7 @@ bibtex_reference_style = "author_year"
 html_theme = "sphinx_book_theme"
 html_title = "nnbook"
 html_static_path = ["_static"]
+html_favicon = "_static/favicon.svg"
 html_css_files = ["nnbook.css"]
 html_js_files = ["quiz.js"]
 html_last_updated_fmt = None

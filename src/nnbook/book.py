@@ -1,0 +1,187 @@
+"""Support for executing the book's chapters (every chapter's hidden first cell).
+
+:func:`setup_chapter` gives a chapter the book's plot style, short NumPy printing and
+PNG figures, and records on which device and JAX version it ran. :func:`glue` stores
+a number for the prose through ``myst_nb.glue`` when the book is being built, and does
+nothing in a downloaded notebook run without myst-nb. :func:`timeit` times jitted code
+the JAX way (first call = compile, later calls waited on with ``block_until_ready``).
+"""
+
+from __future__ import annotations
+
+import statistics
+import time
+import warnings
+from collections.abc import Callable
+from typing import Any
+
+__all__ = ["glue", "runtime_info", "setup_chapter", "timeit"]
+
+
+def _ipython() -> Any | None:
+    """The running IPython shell, or ``None`` in a plain Python process."""
+    try:
+        from IPython import get_ipython
+    except ImportError:
+        return None
+    return get_ipython()
+
+
+def glue(name: str, value: Any, display: bool = False) -> Any:
+    """Store ``value`` under ``name`` for ``{glue:text}`name``` in the chapter's prose.
+
+    Calls ``myst_nb.glue(name, value, display)`` when myst-nb is importable and the
+    code runs in IPython (a notebook kernel); otherwise does nothing.
+
+    Args:
+        name: glue key, unique within the chapter.
+        value: any object; the prose shows its ``repr`` (format it with
+            ``{glue:text}`name:.3f```).
+        display: also show the value as the cell's output.
+
+    Returns:
+        ``value`` unchanged, so ``acc = glue("acc", float(acc))`` reads naturally.
+
+    Examples:
+        >>> glue("answer", 42)
+        42
+    """
+    if _ipython() is None:
+        return value
+    try:
+        from myst_nb import glue as myst_glue
+    except ImportError:
+        return value
+    myst_glue(name, value, display=display)
+    return value
+
+
+def runtime_info() -> dict[str, Any]:
+    """Where this code runs: device kind, backend, device count, JAX and nnbook versions.
+
+    Returns:
+        ``dict(device=..., platform=..., n_devices=..., jax=..., nnbook=...)``, e.g.
+        ``device="cpu"`` or ``"NVIDIA H100 80GB HBM3"``, ``platform`` one of
+        ``"cpu"``, ``"gpu"``, ``"tpu"``.
+
+    Examples:
+        >>> sorted(runtime_info())
+        ['device', 'jax', 'n_devices', 'nnbook', 'platform']
+    """
+    import jax
+
+    import nnbook
+
+    return {
+        "device": jax.devices()[0].device_kind,
+        "platform": jax.default_backend(),
+        "n_devices": jax.device_count(),
+        "jax": jax.__version__,
+        "nnbook": nnbook.__version__,
+    }
+
+
+def _configure_inline_figures() -> None:
+    """Equivalent of ``%config InlineBackend.figure_formats = ['png']`` plus print options.
+
+    Inline PNGs are written at the style's ``savefig.dpi`` and without the
+    "Software" metadata, so the same figure gives the same bytes on every build.
+    """
+    shell = _ipython()
+    if shell is None or not hasattr(shell, "display_formatter"):
+        return
+    try:
+        from IPython.core.pylabtools import select_figure_formats
+        from matplotlib_inline.config import InlineBackend
+    except ImportError:
+        return
+    import matplotlib as mpl
+
+    kwargs = {
+        "bbox_inches": "tight",
+        "dpi": mpl.rcParams["savefig.dpi"],
+        "metadata": {"Software": None},
+    }
+    # Store the choice in the inline backend's (singleton) configuration, which it
+    # re-applies when it is activated later, and apply it to the shell right now.
+    cfg = InlineBackend.instance(parent=shell)
+    with warnings.catch_warnings():  # matplotlib-inline's old-style trait observers warn
+        warnings.simplefilter("ignore", DeprecationWarning)
+        cfg.print_figure_kwargs = kwargs
+        cfg.figure_formats = {"png"}
+    select_figure_formats(shell, {"png"}, **kwargs)
+
+
+def setup_chapter() -> dict[str, Any]:
+    """Prepare a chapter: book style, NumPy print options, PNG figures, runtime glue.
+
+    Applies :func:`nnbook.plotting.use_style` for the whole session, sets
+    ``np.set_printoptions(precision=4, suppress=True)``, makes IPython render figures
+    as PNG, and glues :func:`runtime_info` as ``"nnbook_runtime"`` (when myst-nb is
+    available) so the page can say on which device it ran.
+
+    Returns:
+        The :func:`runtime_info` dictionary.
+
+    Examples:
+        >>> import matplotlib as mpl, numpy as np
+        >>> with mpl.rc_context(), np.printoptions():  # undone after the block
+        ...     info = setup_chapter()
+        ...     print(mpl.rcParams["axes.spines.top"], np.get_printoptions()["precision"])
+        False 4
+        >>> info["platform"] in {"cpu", "gpu", "tpu"}
+        True
+    """
+    import numpy as np
+
+    from nnbook.plotting import use_style
+
+    use_style()
+    np.set_printoptions(precision=4, suppress=True)
+    _configure_inline_figures()
+    info = runtime_info()
+    glue("nnbook_runtime", info, display=False)
+    return info
+
+
+def timeit(fn: Callable[..., Any], *args: Any, repeats: int = 5, warmup: int = 1) -> dict[str, Any]:
+    """Time ``fn(*args)``, separating the first (compiling) call from the steady state.
+
+    JAX dispatches work asynchronously, so each call is waited on with
+    ``jax.block_until_ready`` before the clock stops.
+
+    Args:
+        fn: function to time, usually ``jax.jit``-ed.
+        *args: its arguments.
+        repeats: timed calls after the warm-up.
+        warmup: calls before the timed ones; the first is timed as ``compile_s``.
+            With ``warmup=0`` the first call is also one of the ``repeats``.
+
+    Returns:
+        ``dict(compile_s=first call in s, median_s=median of the timed calls,
+        times=list of the timed calls in s)``.
+
+    Examples:
+        >>> import jax, jax.numpy as jnp
+        >>> t = timeit(jax.jit(lambda x: x @ x), jnp.ones((64, 64)), repeats=3)
+        >>> sorted(t), len(t["times"]), t["compile_s"] > 0
+        (['compile_s', 'median_s', 'times'], 3, True)
+    """
+    if int(repeats) < 1:
+        raise ValueError(f"repeats is {repeats}; expected an integer >= 1")
+    if int(warmup) < 0:
+        raise ValueError(f"warmup is {warmup}; expected an integer >= 0")
+    import jax
+
+    def once() -> float:
+        start = time.perf_counter()
+        jax.block_until_ready(fn(*args))
+        return time.perf_counter() - start
+
+    first = once()
+    times = [] if warmup else [first]
+    for _ in range(max(int(warmup) - 1, 0)):
+        once()
+    while len(times) < repeats:
+        times.append(once())
+    return {"compile_s": first, "median_s": statistics.median(times), "times": times}

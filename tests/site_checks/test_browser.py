@@ -1,0 +1,61 @@
+"""Pages in a real headless Chromium, served from 127.0.0.1: they load without console
+errors or failed requests, ask no other host for anything, typeset their math, show
+their images, and the knowledge checks answer when clicked."""
+
+from __future__ import annotations
+
+import pytest
+
+from .conftest import CHAPTERS, open_page
+
+pytestmark = pytest.mark.browser
+
+def test_every_page_loads_cleanly(crawl):
+    failures = [f"{rel}: {p}" for rel, r in crawl.items() for p in r["problems"]]
+    assert not failures, "\n".join(failures[:40])
+
+
+@pytest.mark.parametrize("name", CHAPTERS)
+def test_knowledge_check_answers_when_clicked(browser, site_url, name):
+    page, problems, _ = open_page(browser, f"{site_url}/chapters/{name}.html")
+    questions = page.locator(".nnbook-q")
+    assert questions.count() >= 3
+    for i in range(questions.count()):
+        q = questions.nth(i)
+        feedback = q.locator(".nnbook-q-feedback")
+        if q.get_attribute("data-type") == "choice":
+            wrong = q.locator(".nnbook-q-answer[data-correct='false']").first
+            wrong.click()
+            assert feedback.inner_text().startswith("Not quite."), feedback.inner_text()
+            assert wrong.get_attribute("aria-pressed") == "true"
+            q.locator(".nnbook-q-answer[data-correct='true']").click()
+            assert feedback.inner_text().startswith("Correct."), feedback.inner_text()
+        else:
+            answer = q.locator(".nnbook-q-check").get_attribute("data-answer")
+            q.locator(".nnbook-q-input").fill("123456789")
+            q.locator(".nnbook-q-check").click()
+            assert feedback.inner_text().startswith("Not quite.")
+            q.locator(".nnbook-q-input").fill(answer)
+            q.locator(".nnbook-q-input").press("Enter")
+            assert feedback.inner_text().startswith("Correct."), feedback.inner_text()
+        assert not q.locator(".nnbook-q-key").is_visible(), "answer key shown while JS works"
+    assert not problems, problems
+    page.context.close()
+
+
+def test_solutions_are_hidden_until_opened(browser, site_url):
+    page, _, _ = open_page(browser, f"{site_url}/chapters/{CHAPTERS[0]}.html")
+    solution = page.locator(".solution.dropdown, details.solution, .solution").first
+    assert solution.count() == 1
+    body = solution.locator(".solution-content, .admonition-body, section").first
+    if body.count():
+        assert not body.is_visible(), "a solution is visible before it is opened"
+    page.context.close()
+
+
+def test_phone_width_has_no_horizontal_scroll(browser, site_url):
+    for name in CHAPTERS:
+        page, _, _ = open_page(browser, f"{site_url}/chapters/{name}.html", width=390)
+        overflow = page.evaluate("() => document.documentElement.scrollWidth - window.innerWidth")
+        assert overflow <= 2, f"{name}: page is {overflow}px wider than a 390px screen"
+        page.context.close()

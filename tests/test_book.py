@@ -1,0 +1,129 @@
+"""Tests for nnbook.book: glue, runtime info, chapter setup and timing."""
+
+import matplotlib
+
+matplotlib.use("Agg")
+
+import base64
+import sys
+import types
+
+import jax
+import jax.numpy as jnp
+import matplotlib.pyplot as plt
+import numpy as np
+import pytest
+
+import nnbook
+from nnbook import book
+
+
+@pytest.fixture(autouse=True)
+def _isolate_global_state():
+    with matplotlib.rc_context(), np.printoptions():
+        yield
+    plt.close("all")
+
+
+@pytest.fixture
+def fake_myst_nb(monkeypatch):
+    """A stand-in ``myst_nb`` module that records glue calls."""
+    calls = []
+    module = types.ModuleType("myst_nb")
+    module.glue = lambda name, value, display=True: calls.append((name, value, display))
+    monkeypatch.setitem(sys.modules, "myst_nb", module)
+    return calls
+
+
+@pytest.fixture
+def in_ipython(monkeypatch):
+    monkeypatch.setattr(book, "_ipython", lambda: types.SimpleNamespace())
+
+
+def test_glue_without_myst_nb_is_a_no_op(monkeypatch, in_ipython):
+    monkeypatch.setitem(sys.modules, "myst_nb", None)  # makes `import myst_nb` fail
+    value = {"accuracy": 0.97}
+    assert book.glue("acc", value) is value
+
+
+def test_glue_calls_myst_nb_in_a_kernel(fake_myst_nb, in_ipython):
+    assert book.glue("acc", 0.5) == 0.5
+    assert book.glue("fig", "x", display=True) == "x"
+    assert fake_myst_nb == [("acc", 0.5, False), ("fig", "x", True)]
+
+
+def test_glue_outside_ipython_skips_myst_nb(fake_myst_nb, monkeypatch):
+    monkeypatch.setattr(book, "_ipython", lambda: None)
+    assert book.glue("acc", 1.0) == 1.0
+    assert fake_myst_nb == []
+
+
+def test_runtime_info_keys_and_values():
+    info = book.runtime_info()
+    assert set(info) == {"device", "platform", "n_devices", "jax", "nnbook"}
+    assert info["platform"] == jax.default_backend() and info["platform"] in {"cpu", "gpu", "tpu"}
+    assert info["device"] == jax.devices()[0].device_kind
+    assert info["n_devices"] == jax.device_count() >= 1
+    assert info["jax"] == jax.__version__ and info["nnbook"] == nnbook.__version__
+
+
+def test_setup_chapter_applies_style_printoptions_and_glues(fake_myst_nb, in_ipython):
+    info = book.setup_chapter()
+    assert info == book.runtime_info()
+    assert matplotlib.rcParams["axes.spines.top"] is False
+    assert matplotlib.rcParams["figure.facecolor"] == "white"
+    opts = np.get_printoptions()
+    assert opts["precision"] == 4 and opts["suppress"] is True
+    assert fake_myst_nb == [("nnbook_runtime", info, False)]
+
+
+def test_setup_chapter_works_in_plain_python(monkeypatch):
+    monkeypatch.setattr(book, "_ipython", lambda: None)
+    monkeypatch.setitem(sys.modules, "myst_nb", None)
+    assert set(book.setup_chapter()) == {"device", "platform", "n_devices", "jax", "nnbook"}
+
+
+def test_setup_chapter_makes_ipython_render_deterministic_pngs(monkeypatch, fake_myst_nb):
+    from IPython.core.interactiveshell import InteractiveShell
+
+    shell = InteractiveShell.instance()
+    try:
+        monkeypatch.setattr(book, "_ipython", lambda: shell)
+        book.setup_chapter()
+        fig, ax = plt.subplots()
+        ax.plot([0, 1], [1, 0])
+        formatters = shell.display_formatter.formatters
+        png = base64.b64decode(formatters["image/png"](fig))
+        assert png[:8] == b"\x89PNG\r\n\x1a\n"
+        assert b"Software" not in png and b"Matplotlib" not in png
+        assert png == base64.b64decode(formatters["image/png"](fig))
+        assert formatters["image/svg+xml"](fig) is None  # PNG only
+    finally:
+        InteractiveShell.clear_instance()
+
+
+def test_timeit_separates_compile_from_steady_state():
+    calls = []
+
+    def f(x):
+        calls.append(1)
+        return jnp.sin(x) * 2
+
+    t = book.timeit(f, jnp.ones(8), repeats=4, warmup=2)
+    assert set(t) == {"compile_s", "median_s", "times"}
+    assert len(t["times"]) == 4 and len(calls) == 2 + 4
+    assert t["compile_s"] > 0 and t["median_s"] == pytest.approx(float(np.median(t["times"])))
+
+
+def test_timeit_without_warmup_counts_the_first_call():
+    calls = []
+    t = book.timeit(lambda: calls.append(1) or jnp.zeros(()), repeats=3, warmup=0)
+    assert len(calls) == 3 and t["times"][0] == t["compile_s"]
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "match"), [({"repeats": 0}, "repeats"), ({"warmup": -1}, "warmup")]
+)
+def test_timeit_rejects_bad_counts(kwargs, match):
+    with pytest.raises(ValueError, match=match):
+        book.timeit(lambda: 0, **kwargs)
