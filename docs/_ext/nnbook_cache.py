@@ -15,6 +15,7 @@ import shutil
 from pathlib import Path
 
 KEYED_FILES = ("requirements/lock.txt", "pyproject.toml")
+KEEP_OLD = 2
 
 
 def fingerprint(root: Path) -> str:
@@ -34,15 +35,16 @@ def cache_path(root: Path) -> Path:
 
     The jupyter-cache database is created here, before Sphinx forks parallel
     readers: two workers creating it at once is a known crash of ``sphinx-build -j``.
-    Caches for other fingerprints are removed, since they can never be served again.
+    Caches for other fingerprints can never be served again; all but the few most
+    recent are removed (a recent one may belong to a build still running beside this).
     """
     base = root / "docs" / "_build" / ".jupyter_cache"
     path = base / fingerprint(root)
-    if base.is_dir():
-        for old in base.iterdir():
-            if old != path:
-                shutil.rmtree(old, ignore_errors=True)
     path.mkdir(parents=True, exist_ok=True)
+    path.touch()
+    others = sorted((p for p in base.iterdir() if p != path), key=lambda p: p.stat().st_mtime)
+    for old in others[:-KEEP_OLD]:
+        shutil.rmtree(old, ignore_errors=True)
     from jupyter_cache import get_cache
 
     get_cache(str(path))  # creates the SQLite database now, in one process
