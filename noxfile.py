@@ -51,8 +51,19 @@ def build_book(session: nox.Session, *extra: str) -> None:
     and the cell's traceback. ``-M html`` keeps doctrees out of the published folder.
     """
     session.run(
-        "python", "-m", "sphinx", "-M", "html", "docs", str(BUILD),
-        "-W", "--keep-going", "-q", "-j", "auto", *extra,
+        "python",
+        "-m",
+        "sphinx",
+        "-M",
+        "html",
+        "docs",
+        str(BUILD),
+        "-W",
+        "--keep-going",
+        "-q",
+        "-j",
+        "auto",
+        *extra,
         env=_build_env(),
     )
 
@@ -69,16 +80,97 @@ def book(session: nox.Session) -> None:
 def tests(session: nox.Session) -> None:
     """Unit tests and doctests of nnbook, then a book build and the checks of the built site."""
     _install(session)
-    session.run("python", "-m", "pytest", "-m", "not site and not browser", "-n", "2",
-                *session.posargs)
+    session.run(
+        "python", "-m", "pytest", "-m", "not site and not browser", "-n", "2", *session.posargs
+    )
     build_book(session)
     browser = ["-m", "site or browser"] if shutil.which("chromium") else ["-m", "site"]
     if not shutil.which("chromium"):
         if os.environ.get("CI"):
             session.error("chromium is missing: CI must run the browser checks (see .ci/run)")
         session.warn("chromium not found: skipping the browser checks (apt-get install chromium)")
-    session.run("python", "-m", "pytest", "tests/site_checks", *browser, "-p", "no:randomly",
-                *session.posargs)
+    session.run(
+        "python",
+        "-m",
+        "pytest",
+        "tests/site_checks",
+        *browser,
+        "-p",
+        "no:randomly",
+        *session.posargs,
+    )
+    check_reproducible(session)
+
+
+def check_reproducible(session: nox.Session) -> None:
+    """Build once more from clean (every chapter executed again) and compare with the site.
+
+    Two builds on the same machine must give identical files; only the timings the
+    book measures while it builds are masked (see tools/compare_builds.py).
+    """
+    again = BUILD / "repro"
+    shutil.rmtree(again, ignore_errors=True)
+    env = {**_build_env(), "NNBOOK_EXECUTION_MODE": "force"}
+    session.run(
+        "python",
+        "-m",
+        "sphinx",
+        "-M",
+        "html",
+        "docs",
+        str(again),
+        "-W",
+        "--keep-going",
+        "-q",
+        "-j",
+        "auto",
+        env=env,
+    )
+    session.run("python", "tools/compare_builds.py", str(HTML), str(again / "html"))
+    shutil.rmtree(again, ignore_errors=True)
+
+
+@nox.session(python=PYTHON[0])
+def reproducible(session: nox.Session) -> None:
+    """Build twice from clean and report any file that differs between the two builds."""
+    _install(session)
+    shutil.rmtree(BUILD, ignore_errors=True)
+    build_book(session)
+    check_reproducible(session)
+
+
+@nox.session(name="build-times", python=PYTHON[0])
+def build_times(session: nox.Session) -> None:
+    """Time a cold build, a no-op rebuild, a rebuild after a prose edit and after an nnbook edit."""
+    import time
+
+    _install(session)
+    chapter = sorted((DOCS / "chapters").glob("*.md"))[0]
+    module = ROOT / "src" / "nnbook" / "losses.py"
+    times = {}
+
+    def timed(label):
+        start = time.perf_counter()
+        build_book(session)
+        times[label] = time.perf_counter() - start
+        session.log(f"{label}: {times[label]:.1f} s")
+
+    shutil.rmtree(BUILD, ignore_errors=True)
+    timed("cold")
+    timed("noop")
+    for label, path, edit in (
+        ("prose", chapter, "\nA sentence added by nox -s build-times.\n"),
+        ("nnbook", module, "\n# comment added by nox -s build-times\n"),
+    ):
+        original = path.read_bytes()
+        try:
+            path.write_bytes(original + edit.encode())
+            timed(label)
+        finally:
+            path.write_bytes(original)
+    build_book(session)  # leave the site as the sources are
+    session.log(f"machine load (1, 5, 15 min): {os.getloadavg()}")
+    print("build-times: " + " ".join(f"{k}={v:.1f}" for k, v in times.items()))
 
 
 @nox.session(python=PYTHON[0])
@@ -86,8 +178,20 @@ def serve(session: nox.Session) -> None:
     """Live-reloading preview at http://127.0.0.1:8000 (rebuilds on edits to docs/ or src/)."""
     _install(session)
     session.run(
-        "sphinx-autobuild", "docs", str(HTML), "--watch", "src", "--host", "127.0.0.1",
-        "--port", "8000", "--ignore", "*/_build/*", "-j", "auto", *session.posargs,
+        "sphinx-autobuild",
+        "docs",
+        str(HTML),
+        "--watch",
+        "src",
+        "--host",
+        "127.0.0.1",
+        "--port",
+        "8000",
+        "--ignore",
+        "*/_build/*",
+        "-j",
+        "auto",
+        *session.posargs,
         env=_build_env(),
     )
 
@@ -104,5 +208,20 @@ def lint(session: nox.Session) -> None:
 @nox.session(python=False)
 def lock(session: nox.Session) -> None:
     """Re-resolve requirements/lock.txt from pyproject.toml (needs uv)."""
-    session.run("uv", "pip", "compile", "pyproject.toml", "--extra", "test", "--extra", "docs",
-                "--extra", "lint", "-p", "3.11", "-o", LOCK, "--upgrade")
+    session.run(
+        "uv",
+        "pip",
+        "compile",
+        "pyproject.toml",
+        "--extra",
+        "test",
+        "--extra",
+        "docs",
+        "--extra",
+        "lint",
+        "-p",
+        "3.11",
+        "-o",
+        LOCK,
+        "--upgrade",
+    )

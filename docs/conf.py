@@ -15,8 +15,9 @@ ROOT = DOCS.parent
 sys.path.insert(0, str(DOCS / "_ext"))
 sys.path.insert(0, str(ROOT / "src"))
 
-import nnbook  # noqa: E402
 import nnbook_cache  # noqa: E402
+
+import nnbook  # noqa: E402
 
 # -- Project -------------------------------------------------------------------
 project = "Neural Networks, from One Neuron to Many Devices"

@@ -23,8 +23,9 @@ def main(path: str, outdir: str | None = None) -> int:
     nb = read_myst_markdown_notebook(src.read_text(encoding="utf-8"))
     out = Path(outdir or f"/tmp/nnbook-figures/{src.stem}")
     out.mkdir(parents=True, exist_ok=True)
-    client = nbclient.NotebookClient(nb, timeout=600, kernel_name="python3",
-                                     resources={"metadata": {"path": str(src.parent)}})
+    client = nbclient.NotebookClient(
+        nb, timeout=600, kernel_name="python3", resources={"metadata": {"path": str(src.parent)}}
+    )
     start = time.perf_counter()
     try:
         client.execute()
@@ -40,7 +41,9 @@ def main(path: str, outdir: str | None = None) -> int:
                 (out / f"cell{i:03d}_{n}.png").write_bytes(base64.b64decode(data["image/png"]))
             if output.get("output_type") == "stream":
                 print(f"[cell {i}] {output['text'][:2000]}", end="")
-    print(f"\nOK: {len(nb.cells)} cells in {time.perf_counter() - start:.1f}s; {n} figures in {out}")
+    print(
+        f"\nOK: {len(nb.cells)} cells in {time.perf_counter() - start:.1f}s; {n} figures in {out}"
+    )
     return 0
 
 

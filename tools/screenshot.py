@@ -16,9 +16,20 @@ from pathlib import Path
 
 from playwright.sync_api import sync_playwright
 
-HTML = Path(os.environ.get("NNBOOK_DOCS", Path(__file__).resolve().parents[1] / "docs")) / "_build" / "html"
-ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-        "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+HTML = (
+    Path(os.environ.get("NNBOOK_DOCS", Path(__file__).resolve().parents[1] / "docs"))
+    / "_build"
+    / "html"
+)
+ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
 
 
 class _Quiet(http.server.SimpleHTTPRequestHandler):
@@ -42,11 +53,15 @@ def main() -> None:
     out.mkdir(parents=True, exist_ok=True)
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=ARGS)
-        context = browser.new_context(viewport={"width": args.width, "height": args.height},
-                                      color_scheme="dark" if args.dark else "light")
+        context = browser.new_context(
+            viewport={"width": args.width, "height": args.height},
+            color_scheme="dark" if args.dark else "light",
+        )
         page = context.new_page()
         for rel in args.pages:
-            page.goto(f"http://127.0.0.1:{server.server_address[1]}/{rel}", wait_until="networkidle")
+            page.goto(
+                f"http://127.0.0.1:{server.server_address[1]}/{rel}", wait_until="networkidle"
+            )
             page.wait_for_timeout(500)
             name = rel.replace("/", "_").replace(".html", "")
             mode = "dark" if args.dark else "light"

@@ -81,17 +81,24 @@ def _executed_notebook(app, docname: str):
 def _export(nb, config, with_outputs: bool):
     """A copy of ``nb`` ready to download: stable ids, install cell first, no build-only tags."""
     nb = copy.deepcopy(nb)
-    install = nbformat.v4.new_code_cell(INSTALL_SOURCE.format(requirement=nnbook_requirement(config)))
+    install = nbformat.v4.new_code_cell(
+        INSTALL_SOURCE.format(requirement=nnbook_requirement(config))
+    )
     install.metadata["tags"] = ["nnbook-install"]
     nb.cells.insert(0, install)
     for i, cell in enumerate(nb.cells):
         cell["id"] = f"cell-{i:03d}"
+        cell.metadata.pop("execution", None)  # wall-clock timestamps: differ every build
         if cell.cell_type == "code":
             if not with_outputs:
                 cell.outputs = []
                 cell.execution_count = None
     nb.metadata.pop("mystnb", None)
-    nb.metadata["kernelspec"] = {"display_name": "Python 3", "language": "python", "name": "python3"}
+    nb.metadata["kernelspec"] = {
+        "display_name": "Python 3",
+        "language": "python",
+        "name": "python3",
+    }
     nb.nbformat, nb.nbformat_minor = 4, 5
     return nb
 
@@ -121,8 +128,12 @@ def on_doctree_read(app, doctree):
         "title": env.titles[docname].astext() if docname in env.titles else docname,
     }
     if not runtime:
-        logger.warning(f"{docname}: no 'nnbook_runtime' glue found; does its first cell call "
-                       "setup_chapter()?", location=docname, type="nnbook", subtype="runtime")
+        logger.warning(
+            f"{docname}: no 'nnbook_runtime' glue found; does its first cell call setup_chapter()?",
+            location=docname,
+            type="nnbook",
+            subtype="runtime",
+        )
     env.nnbook_meta[docname] = meta
 
     stage = _staging(app) / DOWNLOAD_DIR
@@ -158,16 +169,20 @@ def _insert_meta_line(app, doctree, docname, meta):
     stem = Path(docname)
     base = f"{up}{DOWNLOAD_DIR}/{stem.parent}/{stem.name}".replace("//", "/")
     cfg = app.config
-    colab = (f"https://colab.research.google.com/github/{cfg.nnbook_repository}/blob/"
-             f"gh-pages/{DOWNLOAD_DIR}/{docname}.ipynb")
+    colab = (
+        f"https://colab.research.google.com/github/{cfg.nnbook_repository}/blob/"
+        f"gh-pages/{DOWNLOAD_DIR}/{docname}.ipynb"
+    )
     seconds = meta["seconds"]
     took = f"{seconds:.1f} s" if isinstance(seconds, (int, float)) else "an unknown time"
     text = (
-        '<div class="nnbook-chapter-meta" role="note" aria-label="Chapter build facts and downloads">'
+        '<div class="nnbook-chapter-meta" role="note" '
+        'aria-label="Chapter build facts and downloads">'
         f'<p>Executed at build time in <span class="nnbook-measured">{took}</span> on '
         f"{html.escape(_describe_device(meta))} with JAX {html.escape(str(meta['jax']))} and "
         f"nnbook {html.escape(str(meta['nnbook']))}.</p>"
-        f'<p>Download: <a class="nnbook-dl" href="{base}.ipynb" download>notebook with outputs (.ipynb)</a> · '
+        f'<p>Download: <a class="nnbook-dl" href="{base}.ipynb" download>'
+        "notebook with outputs (.ipynb)</a> · "
         f'<a class="nnbook-dl" href="{base}.clean.ipynb" download>clean notebook (.ipynb)</a> · '
         f'<a class="nnbook-dl" href="{base}.md" download>MyST source (.md)</a> · '
         f'<a class="nnbook-colab" href="{colab}" rel="noopener">Open in Colab</a></p></div>'
@@ -219,9 +234,10 @@ def on_doctree_resolved(app, doctree, docname):
             took = f"{seconds:.1f}" if isinstance(seconds, (int, float)) else "?"
             rows.append(
                 f'<tr><td>{number}</td><td><a href="{uri}">{html.escape(meta["title"])}</a></td>'
-                f'<td class="nnbook-measured">{took}</td><td>{html.escape(_describe_device(meta))}</td>'
-                f'<td>{html.escape(str(meta["jax"]))}</td><td>{html.escape(str(meta["nnbook"]))}</td>'
-                f'<td>{html.escape(str(meta["method"]))}</td></tr>'
+                f'<td class="nnbook-measured">{took}</td>'
+                f"<td>{html.escape(_describe_device(meta))}</td>"
+                f"<td>{html.escape(str(meta['jax']))}</td><td>{html.escape(str(meta['nnbook']))}</td>"
+                f"<td>{html.escape(str(meta['method']))}</td></tr>"
             )
         total = sum(m["seconds"] or 0 for m in env.nnbook_meta.values())
         table = (
@@ -229,7 +245,8 @@ def on_doctree_resolved(app, doctree, docname):
             f'(total <span class="nnbook-measured">{total:.1f}</span> s)</caption><thead><tr>'
             "<th>Ch.</th><th>Chapter</th><th>Seconds</th><th>Device</th><th>JAX</th>"
             "<th>nnbook</th><th>Execution</th></tr></thead><tbody>"
-            + "".join(rows) + "</tbody></table>"
+            + "".join(rows)
+            + "</tbody></table>"
         )
         placeholder.replace_self(nodes.raw("", table, format="html"))
 
@@ -271,8 +288,9 @@ def on_build_finished(app, exc):
     target = Path(app.outdir) / DOWNLOAD_DIR
     if target.exists():
         shutil.rmtree(target)
-    files = sorted(p for p in stage.rglob("*") if p.is_file() and
-                   str(p.relative_to(stage)) in wanted)
+    files = sorted(
+        p for p in stage.rglob("*") if p.is_file() and str(p.relative_to(stage)) in wanted
+    )
     for path in files:
         dest = target / path.relative_to(stage)
         dest.parent.mkdir(parents=True, exist_ok=True)

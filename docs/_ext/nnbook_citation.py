@@ -74,7 +74,10 @@ def on_doctree_resolved(app, doctree, docname):
         return
     cff = load_cff(Path(app.srcdir).parent)
     env = app.env
-    out = [nodes.paragraph(text="The book:"), nodes.literal_block(text=book_bibtex(cff), language="bibtex")]
+    out = [
+        nodes.paragraph(text="The book:"),
+        nodes.literal_block(text=book_bibtex(cff), language="bibtex"),
+    ]
     out.append(nodes.paragraph(text="A chapter (the entries for every chapter of this version):"))
     for doc in sorted(d for d in env.found_docs if d.startswith("chapters/")):
         secnum = env.toc_secnumbers.get(doc, {}).get("", ())

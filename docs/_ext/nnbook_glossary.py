@@ -39,18 +39,29 @@ class NnbookGlossary(SphinxDirective):
     optional_arguments = 1
 
     def run(self):
-        rel, folder = self.env.relfn2path(self.arguments[0] if self.arguments else "glossary",
-                                          self.env.docname)
+        rel, folder = self.env.relfn2path(
+            self.arguments[0] if self.arguments else "glossary", self.env.docname
+        )
         entries = load_entries(Path(folder))
         lines = []
         for e in entries:
             self.env.note_dependency(str(e["source"]))
             definition = " ".join(str(e["definition"]).split())
-            lines += [str(e["term"]).strip(),
-                      f"   {definition} *Taught in* {{ref}}`{e['target']}`.", ""]
+            lines += [
+                str(e["term"]).strip(),
+                f"   {definition} *Taught in* {{ref}}`{e['target']}`.",
+                "",
+            ]
         glossary = Glossary(
-            "glossary", [], {"sorted": True}, StringList(lines, source=rel), self.lineno,
-            self.content_offset, "", self.state, self.state_machine,
+            "glossary",
+            [],
+            {"sorted": True},
+            StringList(lines, source=rel),
+            self.lineno,
+            self.content_offset,
+            "",
+            self.state,
+            self.state_machine,
         )
         return glossary.run()
 

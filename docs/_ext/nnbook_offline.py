@@ -15,15 +15,23 @@ from pathlib import Path
 from sphinx.errors import ExtensionError
 
 MATHJAX_BUNDLE = "tex-chtml.js"
-SUBSET = (MATHJAX_BUNDLE, "input/tex/extensions", "output/chtml/fonts/woff-v2", "ui", "a11y",
-          "adaptors")
+SUBSET = (
+    MATHJAX_BUNDLE,
+    "input/tex/extensions",
+    "output/chtml/fonts/woff-v2",
+    "ui",
+    "a11y",
+    "adaptors",
+)
 
 
 def _mathjax_source() -> Path:
     spec = importlib.util.find_spec("sphinx-mathjax-offline")
     if spec is None or not spec.submodule_search_locations:
-        raise ExtensionError("sphinx-mathjax-offline is not installed; it provides the local "
-                             "copy of MathJax (install the docs dependencies)")
+        raise ExtensionError(
+            "sphinx-mathjax-offline is not installed; it provides the local "
+            "copy of MathJax (install the docs dependencies)"
+        )
     return Path(next(iter(spec.submodule_search_locations))) / "static" / "mathjax"
 
 

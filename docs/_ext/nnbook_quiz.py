@@ -50,7 +50,9 @@ def load_quiz(path: Path) -> list[dict]:
                 raise ExtensionError(f"{where}: 'answers' must list at least two answers")
             n_correct = sum(bool(a.get("correct")) for a in answers)
             if n_correct != 1:
-                raise ExtensionError(f"{where}: exactly one answer must be correct, got {n_correct}")
+                raise ExtensionError(
+                    f"{where}: exactly one answer must be correct, got {n_correct}"
+                )
             for j, a in enumerate(answers, 1):
                 if not str(a.get("text", "")).strip() or not str(a.get("feedback", "")).strip():
                     raise ExtensionError(f"{where}, answer {j}: needs 'text' and 'feedback'")
@@ -90,8 +92,10 @@ def render_quiz(questions: list[dict], quiz_id: str) -> str:
                 f'<div class="nnbook-q-numeric"><label for="{qid}-input">Your answer</label> '
                 f'<input type="text" inputmode="decimal" id="{qid}-input" class="nnbook-q-input" '
                 f'autocomplete="off"> <button type="button" class="nnbook-q-check" '
-                f'data-answer="{float(q["answer"])!r}" data-tolerance="{float(q.get("tolerance", 0))!r}" '
-                f'data-feedback="{html.escape(str(q["feedback"]), quote=True)}">Check</button></div>'
+                f'data-answer="{float(q["answer"])!r}" '
+                f'data-tolerance="{float(q.get("tolerance", 0))!r}" '
+                f'data-feedback="{html.escape(str(q["feedback"]), quote=True)}">'
+                "Check</button></div>"
             )
             key = f"{_text(q['answer'])}. {_text(q['feedback'])}"
         out.append('<p class="nnbook-q-feedback" aria-live="polite"></p>')

@@ -31,7 +31,7 @@ def html_dir() -> Path:
     return HTML
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def soup_of(path: Path) -> BeautifulSoup:
     return BeautifulSoup(path.read_text(encoding="utf-8"), "html.parser")
 
@@ -62,9 +62,15 @@ def site_url(html_dir):
 
 
 CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                 "--disable-background-networking", "--disable-component-update",
-                 "--disable-sync"]
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
 
 
 @pytest.fixture(scope="session")
@@ -80,8 +86,9 @@ def open_page(browser, url, width=1280, color_scheme="light"):
     """Load ``url`` in a fresh context; return the page, what went wrong, what it requested."""
     from urllib.parse import urlsplit
 
-    context = browser.new_context(viewport={"width": width, "height": 900},
-                                  color_scheme=color_scheme)
+    context = browser.new_context(
+        viewport={"width": width, "height": 900}, color_scheme=color_scheme
+    )
     page = context.new_page()
     problems: list[str] = []
     requested: list[str] = []
@@ -114,18 +121,21 @@ def crawl(browser, site_url, html_dir):
         if page.locator(".math").count():
             try:
                 page.wait_for_function(
-                    "() => document.querySelectorAll('mjx-container').length > 0", timeout=20000)
+                    "() => document.querySelectorAll('mjx-container').length > 0", timeout=20000
+                )
             except Exception as err:  # noqa: BLE001 - reported with the page
                 problems.append(f"math not typeset: {err}")
         broken = page.evaluate(
             "() => [...document.images].filter(i => !i.complete || i.naturalWidth === 0)"
-            ".map(i => i.getAttribute('src'))")
+            ".map(i => i.getAttribute('src'))"
+        )
         problems += [f"image did not load: {src}" for src in broken]
         page.add_script_tag(content=axe_js)
         axe = page.evaluate(
             "async () => { const r = await axe.run(document, {resultTypes: ['violations']});"
             " return r.violations.map(v => ({id: v.id, impact: v.impact, help: v.help,"
-            " nodes: v.nodes.slice(0, 3).map(n => n.target.join(' '))})); }")
+            " nodes: v.nodes.slice(0, 3).map(n => n.target.join(' '))})); }"
+        )
         results[rel] = {"problems": problems, "requested": requested, "axe": axe}
         page.context.close()
     return results

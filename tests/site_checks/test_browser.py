@@ -10,6 +10,7 @@ from .conftest import CHAPTERS, open_page
 
 pytestmark = pytest.mark.browser
 
+
 def test_every_page_loads_cleanly(crawl):
     failures = [f"{rel}: {p}" for rel, r in crawl.items() for p in r["problems"]]
     assert not failures, "\n".join(failures[:40])

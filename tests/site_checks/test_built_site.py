@@ -31,7 +31,9 @@ def test_there_are_chapters():
 
 def test_no_execution_error_reports(html_dir):
     reports = html_dir / "reports"
-    assert not reports.exists(), f"execution error reports were published: {list(reports.rglob('*'))}"
+    assert not reports.exists(), (
+        f"execution error reports were published: {list(reports.rglob('*'))}"
+    )
 
 
 @pytest.mark.parametrize("name", CHAPTERS)
@@ -39,7 +41,9 @@ def test_chapter_executed_without_errors(html_dir, name):
     body = article(soup_of(chapter_page(html_dir, name)))
     errors = body.select(".output.traceback, .output.error, .cell_output .traceback")
     assert not errors, f"{name}: a cell shows an error: {errors[0].get_text()[:300]}"
-    assert "Traceback (most recent call last)" not in body.get_text(), f"{name}: a traceback is shown"
+    assert "Traceback (most recent call last)" not in body.get_text(), (
+        f"{name}: a traceback is shown"
+    )
 
 
 @pytest.mark.parametrize("name", CHAPTERS)
@@ -47,18 +51,24 @@ def test_chapter_has_every_device_of_the_syllabus(html_dir, name):
     body = article(soup_of(chapter_page(html_dir, name)))
     text = body.get_text(" ")
     assert body.select(".admonition.nnbook-predict"), f"{name}: no prediction question"
-    assert len(body.select(".admonition.nnbook-ndq")) >= 2, f"{name}: fewer than 2 'No dumb questions'"
+    assert len(body.select(".admonition.nnbook-ndq")) >= 2, (
+        f"{name}: fewer than 2 'No dumb questions'"
+    )
     headings = {h.get_text(" ").strip().rstrip("#¶ ").split(" ", 1)[-1] for h in body.select("h2")}
     for required in ("Key takeaways", "Knowledge check", "Exercises", "References"):
-        assert any(required in h for h in headings), f"{name}: no '{required}' section in {headings}"
+        assert any(required in h for h in headings), (
+            f"{name}: no '{required}' section in {headings}"
+        )
     takeaways = next(h for h in body.select("h2") if "Key takeaways" in h.get_text())
     bullets = takeaways.find_parent("section").select("li")
     assert 3 <= len(bullets) <= 8, f"{name}: key takeaways have {len(bullets)} bullets"
     assert len(body.select(".nnbook-quiz .nnbook-q")) >= 3, f"{name}: fewer than 3 quiz questions"
     for level in ("Recall", "Apply", "Exam-style"):
-        assert re.search(rf"Exercise \d+(\.\d+)* \({level}", text) or re.search(
-            rf"Exercise[^()]*\(\s*{level}", text
-        ) or f"{level}:" in text, f"{name}: no {level} exercise"
+        assert (
+            re.search(rf"Exercise \d+(\.\d+)* \({level}", text)
+            or re.search(rf"Exercise[^()]*\(\s*{level}", text)
+            or f"{level}:" in text
+        ), f"{name}: no {level} exercise"
     assert body.select(".solution, .dropdown"), f"{name}: no hidden solutions"
 
 
@@ -88,7 +98,9 @@ def test_chapter_numbers_run_across_parts(html_dir):
         assert h1.get_text(" ", strip=True).startswith(f"{number}."), (
             f"{name}: title should be numbered {number}., got {h1.get_text()[:60]!r}"
         )
-        for cap in article(soup_of(chapter_page(html_dir, name))).select("figcaption .caption-number"):
+        for cap in article(soup_of(chapter_page(html_dir, name))).select(
+            "figcaption .caption-number"
+        ):
             assert cap.get_text().startswith(f"Figure {number}."), f"{name}: {cap.get_text()}"
 
 
@@ -110,7 +122,9 @@ def test_status_line_and_downloads(html_dir, name):
     nb = nbformat.read(executed, as_version=4)
     nbformat.validate(nb)
     outputs = [o for c in nb.cells if c.cell_type == "code" for o in c.outputs]
-    assert any("image/png" in o.get("data", {}) for o in outputs), f"{name}: executed notebook has no figures"
+    assert any("image/png" in o.get("data", {}) for o in outputs), (
+        f"{name}: executed notebook has no figures"
+    )
     assert [c.id for c in nb.cells] == [f"cell-{i:03d}" for i in range(len(nb.cells))]
     assert "nnbook-install" in nb.cells[0].metadata.get("tags", [])
     clean_nb = nbformat.read(clean, as_version=4)
@@ -119,8 +133,11 @@ def test_status_line_and_downloads(html_dir, name):
     src = next(p for p in CHAPTER_SOURCES if p.stem == name)
     assert source.read_text(encoding="utf-8") == src.read_text(encoding="utf-8")
     colab = links["Open in Colab"]
-    assert re.fullmatch(r"https://colab\.research\.google\.com/github/[\w.-]+/[\w.-]+/blob/[\w.-]+/"
-                        rf"notebooks/chapters/{re.escape(name)}\.ipynb", colab), colab
+    assert re.fullmatch(
+        r"https://colab\.research\.google\.com/github/[\w.-]+/[\w.-]+/blob/[\w.-]+/"
+        rf"notebooks/chapters/{re.escape(name)}\.ipynb",
+        colab,
+    ), colab
 
 
 def test_all_notebooks_archive(html_dir):
@@ -149,8 +166,14 @@ def test_status_page_lists_every_chapter(html_dir):
 def _local_targets(html_dir: Path):
     for page in all_pages(html_dir):
         soup = soup_of(page)
-        for tag, attr in (("a", "href"), ("img", "src"), ("link", "href"), ("script", "src"),
-                          ("source", "src"), ("iframe", "src")):
+        for tag, attr in (
+            ("a", "href"),
+            ("img", "src"),
+            ("link", "href"),
+            ("script", "src"),
+            ("source", "src"),
+            ("iframe", "src"),
+        ):
             for el in soup.find_all(tag):
                 url = el.get(attr)
                 if tag == "link" and set(el.get("rel", [])) & {"canonical", "alternate"}:
@@ -193,7 +216,9 @@ def test_glossary_links_back_to_chapters(html_dir):
     terms = soup.select("dl.glossary dt")
     assert terms, "the glossary is empty"
     for dd in soup.select("dl.glossary dd"):
-        assert dd.select("a.reference.internal"), f"glossary entry without a link: {dd.get_text()[:80]}"
+        assert dd.select("a.reference.internal"), (
+            f"glossary entry without a link: {dd.get_text()[:80]}"
+        )
 
 
 def test_quiz_data_is_embedded_not_fetched(html_dir):

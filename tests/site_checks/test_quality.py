@@ -15,7 +15,6 @@ from urllib.parse import unquote, urlsplit
 
 import pytest
 
-
 pytestmark = pytest.mark.browser
 
 KB = 1024
@@ -31,7 +30,9 @@ def test_no_serious_accessibility_violations(crawl):
         for v in result["axe"]:
             if v["impact"] in AXE_FAILING_IMPACTS:
                 found.append(f"{rel}: [{v['impact']}] {v['id']}: {v['help']} at {v['nodes']}")
-    assert not found, f"{len(found)} serious/critical axe-core violations:\n" + "\n".join(found[:40])
+    assert not found, f"{len(found)} serious/critical axe-core violations:\n" + "\n".join(
+        found[:40]
+    )
 
 
 def _gzip_size(path: Path) -> int:
@@ -66,5 +67,7 @@ def test_page_weight_budgets(crawl, html_dir, capsys):
     assert median <= OWN_MEDIAN_BUDGET, f"median own page weight {median / KB:.0f} KB > 500 KB"
     heavy = {r: w["own"] for r, w in weights.items() if w["own"] > OWN_MAX_BUDGET}
     assert not heavy, f"pages over 2 MB of their own: {heavy}"
-    slow = {r: w["first_visit"] for r, w in weights.items() if w["first_visit"] > FIRST_VISIT_BUDGET}
+    slow = {
+        r: w["first_visit"] for r, w in weights.items() if w["first_visit"] > FIRST_VISIT_BUDGET
+    }
     assert not slow, f"first visits over 2.5 MB: {slow}"
