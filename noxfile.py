@@ -30,6 +30,14 @@ PYTHON = ["3.11", "3.12", "3.13"]
 def _install(session: nox.Session) -> None:
     session.install("-r", LOCK)
     session.install("-e", ".", "--no-deps")
+    # On a GPU or TPU machine: NNBOOK_JAX_EXTRA=cuda12 (or tpu) adds the accelerator
+    # plugin for the locked JAX version; the default is the CPU build in the lock.
+    extra = os.environ.get("NNBOOK_JAX_EXTRA")
+    if extra:
+        pinned = next(
+            line for line in (ROOT / LOCK).read_text().splitlines() if line.startswith("jax==")
+        )
+        session.install(pinned.replace("jax==", f"jax[{extra}]=="))
 
 
 def _build_env() -> dict[str, str]:
