@@ -1,0 +1,202 @@
+"""Loss functions and accuracy, taught in chapter 5 ("Loss functions").
+
+Cross-entropies take *logits* (unnormalised scores), never probabilities, and use the
+log-sum-exp and softplus identities so they stay finite for logits as large as ±1e4.
+``binary_cross_entropy_naive`` keeps the textbook formula on purpose: chapter 5 uses it
+to show how ``log(sigmoid(z))`` overflows. Every loss is a mean, so it does not grow
+with the batch size.
+"""
+
+from collections.abc import Callable
+
+import jax.numpy as jnp
+import numpy as np
+from jaxtyping import Array, ArrayLike, Float, Int
+
+from nnbook._checks import check_array, check_choice, check_finite, is_tracer
+from nnbook.activations import log_softmax
+
+
+def _align_targets(targets: Array, pred: Array, name: str, pred_name: str) -> Array:
+    """Reshape targets (batch,) to (batch, 1) for a single output column; else match exactly."""
+    # Without this, (batch, 1) - (batch,) broadcasts to (batch, batch): a silent bug.
+    if targets.shape == pred.shape:
+        return targets
+    if pred.ndim >= 1 and pred.shape[-1] == 1 and targets.shape == pred.shape[:-1]:
+        return targets.reshape(pred.shape)
+    raise ValueError(
+        f"{name}: expected shape {pred.shape} to match {pred_name}, got {targets.shape}"
+    )
+
+
+def _check_in_range(name: str, x: Array, low: float, high: float) -> None:
+    if is_tracer(x):
+        return
+    lo, hi = float(np.min(np.asarray(x))), float(np.max(np.asarray(x)))
+    if lo < low or hi > high:
+        raise ValueError(
+            f"{name}: expected values in [{low:g}, {high:g}], got min {lo:g}, max {hi:g}"
+        )
+
+
+def _pred_and_targets(
+    pred: ArrayLike, targets: ArrayLike, pred_name: str, name: str, kinds: str = "fiu"
+) -> tuple[Array, Array]:
+    """Validate a prediction/target pair; targets come back aligned and in pred's dtype."""
+    pred = check_array(pred_name, pred, allow_empty=False)
+    targets = check_finite(name, check_array(name, targets, dtype_kind=kinds))
+    return pred, _align_targets(targets, pred, name, pred_name).astype(pred.dtype)
+
+
+def mse(predictions: Float[ArrayLike, "*s"], targets: Float[ArrayLike, "*s"]) -> Float[Array, ""]:
+    """Mean squared error over all elements.
+
+    L = (1/N) Σ_i (p_i - t_i)²
+
+    Examples:
+        >>> import jax.numpy as jnp
+        >>> round(float(mse(jnp.array([1.0, 2.0]), jnp.array([1.0, 4.0]))), 3)
+        2.0
+    """
+    pred, targets = _pred_and_targets(predictions, targets, "predictions", "targets")
+    return jnp.mean((pred - targets) ** 2)
+
+
+def binary_cross_entropy_with_logits(
+    logits: Float[ArrayLike, "*s"], labels: Float[ArrayLike, "*s"]
+) -> Float[Array, ""]:
+    """Binary cross-entropy from logits, finite for any finite logit.
+
+    L = mean(softplus(z) - y z),  softplus(z) = max(z, 0) + log(1 + exp(-|z|))
+
+    Args:
+        logits: scores z; shape (batch,) or (batch, 1) (then labels may be (batch,)).
+        labels: targets y in [0, 1] (ints, bools or floats).
+
+    Examples:
+        >>> import jax.numpy as jnp
+        >>> z, y = jnp.array([1e4, -1e4, 0.0]), jnp.array([1, 0, 1])
+        >>> round(float(binary_cross_entropy_with_logits(z, y)), 4)
+        0.231
+    """
+    z, y = _pred_and_targets(logits, labels, "logits", "labels", kinds="fiub")
+    _check_in_range("labels", y, 0.0, 1.0)
+    # -y log σ(z) - (1-y) log(1-σ(z)) = softplus(z) - y z; written with |z| so exp()
+    # only ever sees non-positive arguments and cannot overflow.
+    softplus = jnp.maximum(z, 0.0) + jnp.log1p(jnp.exp(-jnp.abs(z)))
+    return jnp.mean(softplus - y * z)
+
+
+def binary_cross_entropy_naive(
+    logits: Float[ArrayLike, "*s"], labels: Float[ArrayLike, "*s"]
+) -> Float[Array, ""]:
+    """The textbook formula, kept *on purpose*: it returns inf or NaN for large |logits|.
+
+    L = mean(-y log σ(z) - (1 - y) log(1 - σ(z)))
+
+    Examples:
+        >>> import jax.numpy as jnp
+        >>> float(binary_cross_entropy_naive(jnp.array([100.0]), jnp.array([0.0])))
+        inf
+    """
+    z, y = _pred_and_targets(logits, labels, "logits", "labels", kinds="fiub")
+    p = 1.0 / (1.0 + jnp.exp(-z))  # rounds to exactly 1.0 once z > ~17 in float32
+    return jnp.mean(-y * jnp.log(p) - (1.0 - y) * jnp.log(1.0 - p))
+
+
+def softmax_cross_entropy(
+    logits: Float[ArrayLike, "batch k"], labels: Int[ArrayLike, " batch"]
+) -> Float[Array, ""]:
+    """Mean cross-entropy of integer class labels under softmax(logits).
+
+    L = mean_n(log Σ_j exp(z_nj) - z_n,y_n)
+
+    Examples:
+        >>> import jax.numpy as jnp
+        >>> z = jnp.array([[2.0, 0.0, 0.0], [0.0, 1e4, -1e4]])
+        >>> round(float(softmax_cross_entropy(z, jnp.array([0, 1]))), 4)
+        0.1198
+    """
+    z = check_array("logits", logits, ndim=2, allow_empty=False, shape_hint="(batch, n_classes)")
+    try:
+        y = check_array("labels", labels, ndim=1, dtype_kind="iu", shape_hint="(batch,)")
+    except TypeError as err:
+        raise TypeError(f"{err}; for one-hot targets use softmax_cross_entropy_onehot") from None
+    if y.shape[0] != z.shape[0]:
+        raise ValueError(
+            f"labels: expected shape ({z.shape[0]},) to match logits {z.shape}, got {y.shape}"
+        )
+    _check_in_range("labels", y, 0, z.shape[1] - 1)
+    picked = jnp.take_along_axis(log_softmax(z), y[:, None], axis=1)[:, 0]
+    return -jnp.mean(picked)
+
+
+def softmax_cross_entropy_onehot(
+    logits: Float[ArrayLike, "*batch k"], targets: Float[ArrayLike, "*batch k"]
+) -> Float[Array, ""]:
+    """Mean cross-entropy of one-hot (or probability) targets under softmax(logits).
+
+    L = mean_n(-Σ_j t_nj log softmax(z_n)_j)
+
+    Examples:
+        >>> import jax.numpy as jnp
+        >>> z, t = jnp.array([[2.0, 0.0, 0.0]]), jnp.array([[1.0, 0.0, 0.0]])
+        >>> round(float(softmax_cross_entropy_onehot(z, t)), 4)
+        0.2395
+    """
+    z = check_array(
+        "logits", logits, ndim=(1, 2), allow_empty=False, shape_hint="(batch, n_classes)"
+    )
+    t = check_finite("targets", check_array("targets", targets, dtype_kind="fiu"))
+    if t.shape != z.shape:
+        raise ValueError(f"targets: expected shape {z.shape} to match logits, got {t.shape}")
+    return -jnp.mean(jnp.sum(t.astype(z.dtype) * log_softmax(z), axis=-1))
+
+
+def accuracy(
+    logits: Float[ArrayLike, "batch k"], labels: Int[ArrayLike, " batch"]
+) -> Float[Array, ""]:
+    """Fraction of correct predictions: argmax for k > 1 classes, ``logits > 0`` for one column.
+
+    acc = mean_n[prediction_n = y_n]
+
+    Examples:
+        >>> import jax.numpy as jnp
+        >>> z = jnp.array([[2.0, 0.0], [0.0, 1.0], [3.0, 1.0]])
+        >>> round(float(accuracy(z, jnp.array([0, 1, 1]))), 3)
+        0.667
+    """
+    z = check_array(
+        "logits", logits, ndim=(1, 2), allow_empty=False, shape_hint="(batch, n_classes)"
+    )
+    if z.ndim == 1 or z.shape[-1] == 1:
+        y = check_array("labels", labels, dtype_kind="fiub")
+        y = _align_targets(y, z, "labels", "logits")
+        return jnp.mean((z > 0) == (y > 0.5))
+    y = check_array("labels", labels, ndim=1, dtype_kind="iu", shape_hint="(batch,)")
+    if y.shape[0] != z.shape[0]:
+        raise ValueError(
+            f"labels: expected shape ({z.shape[0]},) to match logits {z.shape}, got {y.shape}"
+        )
+    return jnp.mean(jnp.argmax(z, axis=-1) == y)
+
+
+LOSSES: dict[str, Callable[[Array, Array], Array]] = {
+    "softmax_cross_entropy": softmax_cross_entropy,
+    "binary_cross_entropy": binary_cross_entropy_with_logits,
+    "mse": mse,
+}
+
+
+def get_loss(name_or_fn: str | Callable, *, arg_name: str = "loss") -> Callable:
+    """Look a loss ``loss_fn(logits, labels)`` up by name; a callable is returned unchanged.
+
+    loss_fn = LOSSES[name]
+
+    Examples:
+        >>> get_loss("mse") is mse
+        True
+    """
+    if callable(name_or_fn):
+        return name_or_fn
+    return LOSSES[check_choice(arg_name, name_or_fn, LOSSES)]

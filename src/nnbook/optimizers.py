@@ -1,0 +1,217 @@
+"""Gradient-descent optimizers as ``(init, update)`` pairs (chapter 7).
+
+Each optimizer is a :class:`GradientTransformation` with optax's signature, so the
+book can check it step by step against optax:
+
+* ``state = optimizer.init(params)`` builds the optimizer state (a NamedTuple);
+* ``updates, state = optimizer.update(grads, state, params)`` turns gradients into
+  parameter *changes* (the ``-learning_rate`` is already inside them);
+* ``params = apply_updates(params, updates)`` adds them: ``params + updates``.
+
+Everything is a pure function of pytrees, so it works for any parameter structure
+(a tuple of ``Dense`` layers, a single array, a dict) and can run inside ``jax.jit``.
+"""
+
+import math
+from collections.abc import Callable
+from typing import Any, NamedTuple
+
+import jax
+import jax.numpy as jnp
+from jax import Array
+
+from nnbook._checks import is_tracer
+
+
+class GradientTransformation(NamedTuple):
+    """An optimizer: ``init(params) -> state`` and ``update(grads, state, params=None)``.
+
+    ``update`` returns ``(updates, new_state)``; the same contract as
+    ``optax.GradientTransformation``.
+    """
+
+    init: Callable[[Any], Any]
+    update: Callable[..., tuple[Any, Any]]
+
+
+class SGDState(NamedTuple):
+    """Plain gradient descent keeps no state."""
+
+
+class MomentumState(NamedTuple):
+    """Momentum's state: the velocity, one array per parameter array."""
+
+    velocity: Any
+
+
+class AdamState(NamedTuple):
+    """Adam's state: step count and the two moving averages (same tree as params)."""
+
+    count: Array  # int32 scalar, number of updates done so far
+    mu: Any  # first moment, running mean of gradients
+    nu: Any  # second moment, running mean of squared gradients
+
+
+def _check_hyper(name: str, value: Any, *, low: float, high: float | None = None) -> None:
+    """Check a hyperparameter is a real number in ``[low, high)`` (learning rate: ``> 0``)."""
+    if is_tracer(value):  # e.g. vmap over learning rates: no concrete value to check
+        return
+    try:
+        v = float(value)
+    except (TypeError, ValueError):
+        raise TypeError(f"{name}: expected a real number, got {value!r}") from None
+    if name == "learning_rate":
+        expected, ok = "a finite number > 0", math.isfinite(v) and v > 0
+    else:
+        expected = (
+            f"a number in [{low}, {high})" if high is not None else f"a finite number >= {low}"
+        )
+        ok = math.isfinite(v) and v >= low and (high is None or v < high)
+    if not ok:
+        raise ValueError(f"{name}: expected {expected}, got {value!r}")
+
+
+def apply_updates(params: Any, updates: Any) -> Any:
+    """Add updates to parameters, keeping each parameter's dtype.
+
+    θ ← θ + u
+
+    Args:
+        params: A pytree of arrays.
+        updates: A pytree with the same structure and shapes (from ``update``).
+
+    Returns:
+        The new parameters, same structure and dtypes as ``params``.
+
+    Examples:
+        >>> print(apply_updates(jnp.array([1.0, 2.0]), jnp.array([0.5, -1.0])))
+        [1.5 1. ]
+    """
+    return jax.tree.map(
+        lambda p, u: jnp.asarray(p + u).astype(jnp.asarray(p).dtype), params, updates
+    )
+
+
+def sgd(learning_rate: float) -> GradientTransformation:
+    """Plain (stochastic) gradient descent.
+
+    u_t = -η g_t
+
+    Args:
+        learning_rate: Step size η > 0.
+
+    Returns:
+        A :class:`GradientTransformation`; equal to ``optax.sgd(learning_rate)``.
+
+    Examples:
+        >>> opt = sgd(0.1)
+        >>> params = jnp.array([1.0, -2.0])
+        >>> updates, state = opt.update(2 * params, opt.init(params))  # grad of |p|^2
+        >>> print(apply_updates(params, updates).round(3))
+        [ 0.8 -1.6]
+    """
+    _check_hyper("learning_rate", learning_rate, low=0.0)
+
+    def init(params: Any) -> SGDState:
+        del params
+        return SGDState()
+
+    def update(grads: Any, state: SGDState, params: Any = None) -> tuple[Any, SGDState]:
+        del params
+        return jax.tree.map(lambda g: -learning_rate * g, grads), state
+
+    return GradientTransformation(init, update)
+
+
+def momentum(learning_rate: float, beta: float = 0.9) -> GradientTransformation:
+    """Gradient descent with (heavy-ball) momentum.
+
+    Polyak (1964) "Some methods of speeding up the convergence of iteration methods";
+    in deep learning, Sutskever et al. (2013) "On the importance of initialization and
+    momentum in deep learning". We use optax's form (no dampening, velocity starts at 0).
+
+    v_t = β v_{t-1} + g_t,  u_t = -η v_t   (v_0 = 0)
+
+    Args:
+        learning_rate: Step size η > 0.
+        beta: Momentum coefficient in ``[0, 1)``; ``beta=0`` is plain SGD.
+
+    Returns:
+        A :class:`GradientTransformation`; equal to ``optax.sgd(learning_rate, momentum=beta)``.
+
+    Examples:
+        >>> opt = momentum(0.1, beta=0.9)
+        >>> params = jnp.array([1.0])
+        >>> state = opt.init(params)
+        >>> for _ in range(2):
+        ...     updates, state = opt.update(jnp.array([1.0]), state)  # constant gradient
+        >>> round(float(state.velocity[0]), 3)  # 1 + 0.9 * 1
+        1.9
+    """
+    _check_hyper("learning_rate", learning_rate, low=0.0)
+    _check_hyper("beta", beta, low=0.0, high=1.0)
+
+    def init(params: Any) -> MomentumState:
+        return MomentumState(velocity=jax.tree.map(jnp.zeros_like, params))
+
+    def update(grads: Any, state: MomentumState, params: Any = None) -> tuple[Any, MomentumState]:
+        del params
+        velocity = jax.tree.map(lambda g, v: g + beta * v, grads, state.velocity)
+        updates = jax.tree.map(lambda v: -learning_rate * v, velocity)
+        return updates, MomentumState(velocity=velocity)
+
+    return GradientTransformation(init, update)
+
+
+def adam(
+    learning_rate: float, b1: float = 0.9, b2: float = 0.999, eps: float = 1e-8
+) -> GradientTransformation:
+    """Adam: momentum plus a per-parameter step size from the gradient's running scale.
+
+    Kingma & Ba (2015) "Adam: A method for stochastic optimization", Algorithm 1, with
+    bias-corrected moments (``eps`` added outside the square root, as in the paper and optax).
+
+    m_t = b1 m_{t-1} + (1-b1) g_t,  v_t = b2 v_{t-1} + (1-b2) g_t²,
+    u_t = -η m̂_t / (√v̂_t + ε)  with  m̂_t = m_t / (1-b1^t),  v̂_t = v_t / (1-b2^t)
+
+    Args:
+        learning_rate: Step size η > 0.
+        b1: Decay of the first-moment average, in ``[0, 1)``.
+        b2: Decay of the second-moment average, in ``[0, 1)``.
+        eps: Small constant added to the denominator, ``>= 0``.
+
+    Returns:
+        A :class:`GradientTransformation`; equal to ``optax.adam(learning_rate, b1, b2, eps)``.
+
+    Examples:
+        >>> opt = adam(0.1)
+        >>> params = jnp.array([3.0, -0.001])
+        >>> updates, state = opt.update(params, opt.init(params))  # first step: -lr * sign(g)
+        >>> print(updates.round(3), int(state.count))
+        [-0.1  0.1] 1
+    """
+    _check_hyper("learning_rate", learning_rate, low=0.0)
+    _check_hyper("b1", b1, low=0.0, high=1.0)
+    _check_hyper("b2", b2, low=0.0, high=1.0)
+    _check_hyper("eps", eps, low=0.0)
+
+    def init(params: Any) -> AdamState:
+        zeros = jax.tree.map(jnp.zeros_like, params)
+        return AdamState(count=jnp.zeros([], jnp.int32), mu=zeros, nu=jax.tree.map(jnp.copy, zeros))
+
+    def update(grads: Any, state: AdamState, params: Any = None) -> tuple[Any, AdamState]:
+        del params
+        mu = jax.tree.map(lambda g, m: (1 - b1) * g + b1 * m, grads, state.mu)
+        nu = jax.tree.map(lambda g, v: (1 - b2) * g**2 + b2 * v, grads, state.nu)
+        count = state.count + 1
+        # Bias correction: the averages start at 0, so early on they underestimate.
+        # Computed in float32 before casting, as optax does (b**t rounds to 1 in bf16).
+        c1, c2 = 1 - b1**count, 1 - b2**count
+
+        def direction(m: Array, v: Array) -> Array:
+            return (m / c1.astype(m.dtype)) / (jnp.sqrt(v / c2.astype(v.dtype)) + eps)
+
+        updates = jax.tree.map(lambda m, v: -learning_rate * direction(m, v), mu, nu)
+        return updates, AdamState(count=count, mu=mu, nu=nu)
+
+    return GradientTransformation(init, update)

@@ -1,0 +1,273 @@
+"""Training loops: one jitted step, and whole epochs in ``lax.scan`` (chapters 7 and 9).
+
+Chapter 7 builds :func:`make_train_step`: the gradient, the optimizer update and
+``params + updates`` fused into a single ``jax.jit``, with the old parameter buffers
+*donated* so XLA can overwrite them in place. Chapter 9 uses :func:`fit`, which runs a
+whole epoch of mini-batches inside one compiled ``jax.lax.scan``: one call from Python
+per epoch instead of one per step, which matters most for small batches.
+
+Nothing here prints or plots: :func:`fit` returns a :class:`History` of arrays.
+"""
+
+import functools
+from collections.abc import Callable
+from typing import Any, NamedTuple
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+from jaxtyping import ArrayLike, Float
+
+from nnbook._checks import check_array, check_finite, check_positive_int
+from nnbook.losses import accuracy, binary_cross_entropy_with_logits, softmax_cross_entropy
+from nnbook.optimizers import GradientTransformation, apply_updates
+
+
+class History(NamedTuple):
+    """What happened during :func:`fit`, as NumPy float32 arrays (``None`` without eval data)."""
+
+    step_loss: Float[np.ndarray, " n_steps"]  # mini-batch loss before each update
+    epoch_loss: Float[np.ndarray, " epochs"]  # mean of the epoch's step losses
+    eval_loss: Float[np.ndarray, " epochs"] | None  # on eval_data, after each epoch
+    eval_accuracy: Float[np.ndarray, " epochs"] | None
+
+
+class FitResult(NamedTuple):
+    """The trained parameters, the final optimizer state and the :class:`History`."""
+
+    params: Any
+    opt_state: Any
+    history: History
+
+
+def _check_fns(loss_fn: Any, optimizer: Any) -> None:
+    if not callable(loss_fn):
+        raise TypeError(f"loss_fn: expected a function loss_fn(params, x, y), got {loss_fn!r}")
+    if not (
+        callable(getattr(optimizer, "init", None)) and callable(getattr(optimizer, "update", None))
+    ):
+        raise TypeError(
+            f"optimizer: expected an (init, update) pair, got {type(optimizer).__name__}"
+        )
+
+
+def make_train_step(
+    loss_fn: Callable, optimizer: GradientTransformation, *, donate: bool = True
+) -> Callable:
+    """Build ``step(params, opt_state, x, y) -> (params, opt_state, loss)`` as ONE ``jax.jit``.
+
+    θ_{t+1} = θ_t + update(∇_θ L(θ_t; x, y))
+
+    Args:
+        loss_fn: ``loss_fn(params, x, y) -> scalar``, differentiable in ``params``.
+        optimizer: A :class:`~nnbook.optimizers.GradientTransformation` (or an optax one).
+        donate: Donate ``params`` and ``opt_state`` (``donate_argnums=(0, 1)``) so XLA
+            reuses their memory; the arrays passed in are deleted after the call.
+
+    Returns:
+        The jitted step. It returns the loss *before* the update.
+
+    Examples:
+        >>> from nnbook.optimizers import sgd
+        >>> step = make_train_step(lambda w, x, y: jnp.mean((x * w - y) ** 2), sgd(0.1))
+        >>> w, state = jnp.array(0.0), sgd(0.1).init(None)
+        >>> for _ in range(50):
+        ...     w, state, loss = step(w, state, jnp.array([1.0, 2.0]), jnp.array([3.0, 6.0]))
+        >>> round(float(w), 3)  # y = 3 x
+        3.0
+    """
+    _check_fns(loss_fn, optimizer)
+
+    def step(params, opt_state, x, y):
+        loss, grads = jax.value_and_grad(loss_fn)(params, x, y)
+        updates, opt_state = optimizer.update(grads, opt_state, params)
+        return apply_updates(params, updates), opt_state, loss
+
+    return jax.jit(step, donate_argnums=(0, 1) if donate else ())
+
+
+@functools.lru_cache(maxsize=32)
+def _epoch_fn(loss_fn: Callable, optimizer: Any) -> Callable:
+    """The jitted epoch for one (loss_fn, optimizer), cached so later fits skip compiling."""
+    step = make_train_step(loss_fn, optimizer, donate=False)  # inlined into the scan
+
+    def run_epoch(params, opt_state, x, y, key, batch_size):
+        n_batches = x.shape[0] // batch_size
+        if n_batches == 1 and batch_size == x.shape[0]:  # full batch: order is irrelevant
+            batches = (x[None], y[None])
+        else:  # shuffle and drop the incomplete last batch
+            order = jax.random.permutation(key, x.shape[0])[: n_batches * batch_size]
+            order = order.reshape(n_batches, batch_size)
+            batches = (x[order], y[order])  # (n_batches, batch_size, ...)
+
+        def body(carry, batch):  # one optimizer step per mini-batch
+            params, opt_state, loss = step(*carry, *batch)
+            return (params, opt_state), loss
+
+        (params, opt_state), losses = jax.lax.scan(body, (params, opt_state), batches)
+        return params, opt_state, losses
+
+    return jax.jit(run_epoch, static_argnames="batch_size", donate_argnums=(0, 1))
+
+
+@functools.lru_cache(maxsize=32)
+def _metrics_fn(apply_fn: Callable) -> Callable:
+    def metrics(params, x, y):
+        logits = apply_fn(params, x)
+        if logits.ndim == 1 or logits.shape[-1] == 1:  # one logit column: binary task
+            return binary_cross_entropy_with_logits(logits, y), accuracy(logits, y)
+        return softmax_cross_entropy(logits, y), accuracy(logits, y)
+
+    return jax.jit(metrics)
+
+
+def _check_xy(x: ArrayLike, y: ArrayLike, x_name: str = "x", y_name: str = "y"):
+    x = check_finite(x_name, check_array(x_name, x, dtype_kind="fiub", allow_empty=False))
+    y = check_finite(y_name, check_array(y_name, y, dtype_kind="fiub", allow_empty=False))
+    if x.ndim == 0 or y.ndim == 0 or x.shape[0] != y.shape[0]:
+        raise ValueError(
+            f"{y_name}: expected as many rows as {x_name} (shape {x.shape}), got shape {y.shape}"
+        )
+    return x, y
+
+
+def evaluate(apply_fn: Callable, params: Any, x: ArrayLike, y: ArrayLike) -> dict[str, float]:
+    """Loss and accuracy of ``apply_fn(params, x)`` logits on labelled data.
+
+    loss = mean_n L(apply_fn(params, x_n), y_n),  accuracy = mean_n [prediction_n = y_n]
+
+    L is softmax cross-entropy with argmax predictions for k > 1 logit columns (integer
+    labels), binary cross-entropy with ``logit > 0`` predictions for a single column.
+
+    Args:
+        apply_fn: ``apply_fn(params, x) -> logits`` of shape (n, k) or (n, 1).
+        params: The model's parameters.
+        x: Inputs, shape (n, ...).
+        y: Labels, shape (n,): class ids, or 0/1 for a single logit column.
+
+    Returns:
+        ``{"loss": float, "accuracy": float}``.
+
+    Examples:
+        >>> from nnbook.layers import Dense
+        >>> params = Dense(W=jnp.array([[1.0], [-1.0]]), b=jnp.zeros(1))
+        >>> out = evaluate(lambda p, x: x @ p.W + p.b, params, jnp.eye(2), jnp.array([1, 0]))
+        >>> round(out["loss"], 4), out["accuracy"]
+        (0.3133, 1.0)
+    """
+    if not callable(apply_fn):
+        raise TypeError(f"apply_fn: expected a function apply_fn(params, x), got {apply_fn!r}")
+    x, y = _check_xy(x, y)
+    loss, acc = _metrics_fn(apply_fn)(params, x, y)
+    return {"loss": float(loss), "accuracy": float(acc)}
+
+
+def _check_key(key: Any) -> None:
+    typed = isinstance(key, jax.Array) and jax.dtypes.issubdtype(key.dtype, jax.dtypes.prng_key)
+    raw = isinstance(key, jax.Array | np.ndarray) and key.dtype == np.uint32 and key.shape == (2,)
+    if not (typed and key.shape == ()) and not raw:
+        raise TypeError(f"key: expected a single jax.random.key(seed), got {key!r}")
+
+
+def fit(
+    key: Any,
+    params: Any,
+    loss_fn: Callable,
+    optimizer: GradientTransformation,
+    x: ArrayLike,
+    y: ArrayLike,
+    *,
+    epochs: int,
+    batch_size: int | None = None,
+    eval_data: tuple[ArrayLike, ArrayLike] | None = None,
+    apply_fn: Callable | None = None,
+) -> FitResult:
+    """Train with mini-batch gradient descent, one compiled ``lax.scan`` per epoch.
+
+    for each epoch, for each mini-batch B:  θ ← θ + update(∇_θ L(θ; x_B, y_B))
+
+    Each epoch shuffles with ``jax.random.fold_in(key, epoch)`` and drops the last
+    incomplete batch, so an epoch has ``n // batch_size`` steps. The epoch function is
+    compiled once per (loss_fn, optimizer, shapes) and reused by every epoch and by later
+    calls. The ``params`` passed in are copied first, so they stay usable.
+
+    Args:
+        key: A ``jax.random.key`` for shuffling.
+        params: Initial parameters (any pytree).
+        loss_fn: ``loss_fn(params, x_batch, y_batch) -> scalar``.
+        optimizer: A :class:`~nnbook.optimizers.GradientTransformation` (or an optax one).
+        x: Inputs, shape (n, ...).
+        y: Targets, shape (n, ...).
+        epochs: Number of passes over the data, ``>= 1``.
+        batch_size: Examples per step, in ``[1, n]``; ``None`` means full batch (``n``).
+        eval_data: Optional ``(x_test, y_test)`` evaluated after every epoch.
+        apply_fn: ``apply_fn(params, x) -> logits``, required with ``eval_data``
+            (see :func:`evaluate` for the loss used).
+
+    Returns:
+        A :class:`FitResult` ``(params, opt_state, history)``.
+
+    Raises:
+        FloatingPointError: At the first non-finite step loss, naming the step (counted
+            from 0 over the whole run) and the epoch (from 0).
+
+    Examples:
+        >>> from nnbook.optimizers import sgd
+        >>> x = jnp.linspace(-1, 1, 32)[:, None]
+        >>> loss = lambda w, x, y: jnp.mean((x @ w - y) ** 2)
+        >>> result = fit(jax.random.key(0), jnp.zeros((1, 1)), loss, sgd(0.5), x, 2 * x,
+        ...              epochs=20, batch_size=8)
+        >>> result.history.step_loss.shape, round(float(result.params[0, 0]), 3)
+        ((80,), 2.0)
+    """
+    _check_key(key)
+    _check_fns(loss_fn, optimizer)
+    x, y = _check_xy(x, y)
+    n = x.shape[0]
+    epochs = check_positive_int("epochs", epochs)
+    batch_size = n if batch_size is None else batch_size
+    if isinstance(batch_size, bool) or not isinstance(batch_size, int | np.integer):
+        raise TypeError(f"batch_size: expected an integer in [1, {n}] or None, got {batch_size!r}")
+    if not 1 <= batch_size <= n:
+        raise ValueError(f"batch_size: expected an integer in [1, {n}] (len(x)), got {batch_size}")
+    batch_size = int(batch_size)
+    if eval_data is not None:
+        if not (isinstance(eval_data, tuple | list) and len(eval_data) == 2):
+            raise ValueError(f"eval_data: expected a pair (x_test, y_test), got {type(eval_data)}")
+        if not callable(apply_fn):
+            raise ValueError(
+                f"apply_fn: expected apply_fn(params, x) with eval_data, got {apply_fn!r}"
+            )
+        eval_x, eval_y = _check_xy(*eval_data, "eval_data[0]", "eval_data[1]")
+
+    # fit donates its buffers to XLA; copy first so the caller's params stay valid.
+    params = jax.tree.map(jnp.array, params)
+    opt_state = jax.tree.map(jnp.array, optimizer.init(params))
+    run_epoch = _epoch_fn(loss_fn, optimizer)
+    step_losses, eval_loss, eval_acc = [], [], []
+    for epoch in range(epochs):
+        params, opt_state, losses = run_epoch(
+            params, opt_state, x, y, jax.random.fold_in(key, epoch), batch_size=batch_size
+        )
+        losses = np.asarray(losses, dtype=np.float32)
+        bad = np.flatnonzero(~np.isfinite(losses))
+        if bad.size:
+            step = epoch * losses.size + int(bad[0])
+            raise FloatingPointError(
+                f"non-finite loss {losses[bad[0]]} at step {step} (epoch {epoch}); "
+                "try a smaller learning rate or check the data and loss_fn"
+            )
+        step_losses.append(losses)
+        if eval_data is not None:
+            metrics = _metrics_fn(apply_fn)(params, eval_x, eval_y)
+            eval_loss.append(metrics[0])
+            eval_acc.append(metrics[1])
+
+    step_loss = np.concatenate(step_losses)
+    history = History(
+        step_loss=step_loss,
+        epoch_loss=step_loss.reshape(epochs, -1).mean(axis=1),
+        eval_loss=np.asarray(eval_loss, np.float32) if eval_data is not None else None,
+        eval_accuracy=np.asarray(eval_acc, np.float32) if eval_data is not None else None,
+    )
+    return FitResult(params, opt_state, history)

@@ -1,0 +1,238 @@
+"""nnbook.training: the jitted step, fit() with lax.scan epochs, evaluate()."""
+
+import time
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+import pytest
+
+from nnbook.datasets import load_digits
+from nnbook.layers import Dense, init_mlp, mlp
+from nnbook.losses import softmax_cross_entropy
+from nnbook.optimizers import adam, apply_updates, sgd
+from nnbook.training import FitResult, History, evaluate, fit, make_train_step
+
+# One loss and one optimizer object for the digits tests, so fit's cached epoch
+# function compiles once for the whole module.
+DIGITS_OPT = adam(3e-3)
+DIGITS_EPOCHS, DIGITS_BATCH = 12, 64
+
+
+def digits_loss(params, x, y):
+    return softmax_cross_entropy(mlp(params, x), y)
+
+
+def linear_loss(w, x, y):
+    """Least squares for a (d, 1) weight matrix: the simplest model fit can train."""
+    return jnp.mean((x @ w - y[:, None]) ** 2)
+
+
+@pytest.fixture(scope="module")
+def digits():
+    return load_digits()
+
+
+@pytest.fixture(scope="module")
+def digits_fit(digits):
+    params = init_mlp(jax.random.key(0), (64, 64, 10))
+    start = time.perf_counter()
+    result = fit(
+        jax.random.key(1),
+        params,
+        digits_loss,
+        DIGITS_OPT,
+        digits.x_train,
+        digits.y_train,
+        epochs=DIGITS_EPOCHS,
+        batch_size=DIGITS_BATCH,
+        eval_data=(digits.x_test, digits.y_test),
+        apply_fn=mlp,
+    )
+    return params, result, time.perf_counter() - start
+
+
+@pytest.fixture(scope="module")
+def line():
+    """y = 2 x1 - x2 + noise, 40 examples."""
+    kx, kn = jax.random.split(jax.random.key(3))
+    x = jax.random.normal(kx, (40, 2))
+    return x, x @ jnp.array([2.0, -1.0]) + 0.01 * jax.random.normal(kn, (40,))
+
+
+def test_mlp_on_digits_reaches_95_percent_held_out(digits, digits_fit):
+    _, result, seconds = digits_fit
+    assert isinstance(result, FitResult) and isinstance(result.history, History)
+    acc = result.history.eval_accuracy
+    assert acc.shape == (DIGITS_EPOCHS,)
+    assert acc[-1] >= 0.95, f"held-out accuracy {acc[-1]:.3f} after {seconds:.1f} s"
+    # evaluate() on the final parameters agrees with the last history entry.
+    final = evaluate(mlp, result.params, digits.x_test, digits.y_test)
+    np.testing.assert_allclose(final["accuracy"], acc[-1], rtol=0, atol=1e-6)
+    np.testing.assert_allclose(final["loss"], result.history.eval_loss[-1], rtol=1e-5)
+
+
+def test_training_loss_falls_and_history_shapes(digits, digits_fit):
+    _, result, _ = digits_fit
+    h = result.history
+    steps_per_epoch = len(digits.x_train) // DIGITS_BATCH  # the last partial batch is dropped
+    assert h.step_loss.shape == (DIGITS_EPOCHS * steps_per_epoch,)
+    assert h.step_loss.dtype == np.float32 and isinstance(h.step_loss, np.ndarray)
+    np.testing.assert_allclose(
+        h.epoch_loss, h.step_loss.reshape(DIGITS_EPOCHS, -1).mean(axis=1), rtol=1e-6
+    )
+    assert h.epoch_loss[-1] < 0.2 * h.epoch_loss[0]
+    assert h.eval_loss[-1] < h.eval_loss[0]
+    assert int(result.opt_state.count) == DIGITS_EPOCHS * steps_per_epoch
+
+
+def test_fit_is_deterministic_and_keeps_callers_params(digits, digits_fit):
+    params, first, _ = digits_fit
+    assert not params[0].W.is_deleted()  # fit copied them before donating
+    again = fit(
+        jax.random.key(1), params, digits_loss, DIGITS_OPT, digits.x_train, digits.y_train,
+        epochs=2, batch_size=DIGITS_BATCH,
+    )  # fmt: skip
+    # Same key, same data: the first two epochs repeat (same process, same core count).
+    n = len(again.history.step_loss)
+    np.testing.assert_allclose(again.history.step_loss, first.history.step_loss[:n], rtol=1e-6)
+    other = fit(
+        jax.random.key(2), params, digits_loss, DIGITS_OPT, digits.x_train, digits.y_train,
+        epochs=2, batch_size=DIGITS_BATCH,
+    )  # fmt: skip
+    assert np.abs(other.history.step_loss - again.history.step_loss).max() > 1e-3
+
+
+def test_epoch_is_compiled_once(line):
+    x, y = line
+    traces = []
+
+    def counting_loss(w, x, y):
+        traces.append(1)  # runs only while JAX traces, never in compiled code
+        return linear_loss(w, x, y)
+
+    opt = sgd(0.1)
+    fit(jax.random.key(0), jnp.zeros((2, 1)), counting_loss, opt, x, y, epochs=4, batch_size=8)
+    fit(jax.random.key(1), jnp.ones((2, 1)), counting_loss, opt, x, y, epochs=3, batch_size=8)
+    assert len(traces) == 1
+
+
+def test_full_batch_equals_a_loop_of_train_steps(line):
+    x, y = line
+    opt = sgd(0.1)
+    result = fit(jax.random.key(0), jnp.zeros((2, 1)), linear_loss, opt, x, y, epochs=30)
+    assert result.history.step_loss.shape == result.history.epoch_loss.shape == (30,)
+    assert result.history.eval_loss is None and result.history.eval_accuracy is None
+    assert result.history.step_loss[-1] < 1e-2 * result.history.step_loss[0]
+
+    step = make_train_step(linear_loss, opt)
+    w, state, losses = jnp.zeros((2, 1)), opt.init(None), []
+    for _ in range(30):
+        w, state, loss = step(w, state, x, y)
+        losses.append(float(loss))
+    np.testing.assert_allclose(result.history.step_loss, losses, rtol=1e-5, atol=1e-7)
+    np.testing.assert_allclose(result.params, w, rtol=1e-5, atol=1e-7)
+    np.testing.assert_allclose(w[:, 0], [2.0, -1.0], atol=0.05)
+
+
+def test_nan_loss_names_the_step_and_epoch():
+    """The loss turns NaN once w >= 4.5; sgd(1) on loss -w raises w by 1 per step."""
+
+    def loss_fn(w, x, y):
+        return -w + jnp.where(w >= 4.5, jnp.nan, 0.0) + 0.0 * jnp.mean(x)
+
+    x, y = jnp.ones((10, 1)), jnp.zeros(10)
+    # 10 examples, batches of 4: 2 steps per epoch (2 examples dropped), so step 5 is
+    # the second step of epoch 2, counting both from 0.
+    with pytest.raises(FloatingPointError, match=r"non-finite loss nan at step 5 \(epoch 2\)"):
+        fit(jax.random.key(0), jnp.array(0.0), loss_fn, sgd(1.0), x, y, epochs=10, batch_size=4)
+
+
+def test_diverging_learning_rate_raises(line):
+    x, y = line
+    with pytest.raises(FloatingPointError, match=r"non-finite loss (inf|nan) at step \d+"):
+        fit(jax.random.key(0), jnp.zeros((2, 1)), linear_loss, sgd(10.0), x, y, epochs=300)
+
+
+def test_train_step_donates_and_matches_an_unjitted_step():
+    params = init_mlp(jax.random.key(0), (3, 2))  # one layer: few ops for the eager reference
+    x = jax.random.normal(jax.random.key(1), (8, 3))
+    y = jnp.array([0, 1, 1, 0, 1, 0, 0, 1])
+    opt = adam(0.01)
+    state = opt.init(params)
+
+    # Reference: the same three stages, run eagerly, op by op.
+    ref_loss, grads = jax.value_and_grad(digits_loss)(params, x, y)
+    updates, ref_state = opt.update(grads, state, params)
+    ref_params = apply_updates(params, updates)
+
+    kept = make_train_step(digits_loss, opt, donate=False)
+    p1, s1, loss1 = kept(params, state, x, y)
+    assert not params[0].W.is_deleted() and not state.mu[0].W.is_deleted()
+
+    donating = make_train_step(digits_loss, opt)
+    p2, s2, loss2 = donating(params, state, x, y)
+    assert params[0].W.is_deleted() and params[0].b.is_deleted() and state.mu[0].W.is_deleted()
+
+    for p, s, loss in [(p1, s1, loss1), (p2, s2, loss2)]:
+        np.testing.assert_allclose(loss, ref_loss, rtol=1e-6)
+        got, want = jax.tree.leaves((p, s)), jax.tree.leaves((ref_params, ref_state))
+        for a, b in zip(got, want, strict=True):
+            np.testing.assert_allclose(a, b, rtol=1e-5, atol=1e-7)
+
+
+def test_evaluate_softmax_and_binary():
+    def linear(p, x):
+        return x @ p.W + p.b
+
+    x = jnp.array([[1.0, 0.0], [0.0, 1.0], [1.0, 1.0]])
+    multi = Dense(W=jnp.array([[2.0, 0.0], [0.0, 1.0]]), b=jnp.zeros(2))
+    out = evaluate(linear, multi, x, jnp.array([0, 1, 1]))
+    z = np.asarray(linear(multi, x))
+    log_p = z - np.log(np.exp(z).sum(axis=1, keepdims=True))
+    np.testing.assert_allclose(out["loss"], -np.mean(log_p[[0, 1, 2], [0, 1, 1]]), rtol=1e-6)
+    assert out["accuracy"] == pytest.approx(2 / 3, abs=1e-6)  # [1, 1] picks class 0
+
+    binary = Dense(W=jnp.array([[1.0], [-2.0]]), b=jnp.array([0.5]))
+    out = evaluate(linear, binary, x, jnp.array([1, 0, 1]))
+    z = np.asarray(linear(binary, x))[:, 0]  # 1.5, -1.5, -0.5
+    y = np.array([1.0, 0.0, 1.0])
+    expected = np.mean(np.log1p(np.exp(-z)) + (1 - y) * z)  # -y log σ(z) - (1-y) log(1-σ(z))
+    np.testing.assert_allclose(out["loss"], expected, rtol=1e-6)
+    assert out["accuracy"] == pytest.approx(2 / 3, abs=1e-6)
+
+
+BAD_INPUTS = [
+    ({"y": jnp.zeros(9)}, ValueError, "^y: expected as many rows as x"),
+    ({"x": jnp.zeros((0, 2)), "y": jnp.zeros(0)}, ValueError, "^x: expected a non-empty"),
+    ({"x": jnp.full((10, 2), jnp.nan)}, ValueError, "^x: expected finite values"),
+    ({"batch_size": 0}, ValueError, r"^batch_size: expected an integer in \[1, 10\]"),
+    ({"batch_size": 11}, ValueError, r"^batch_size: expected an integer in \[1, 10\]"),
+    ({"batch_size": 2.5}, TypeError, "^batch_size"),
+    ({"epochs": 0}, ValueError, "^epochs: expected a positive integer"),
+    ({"key": 0}, TypeError, "^key: expected"),
+    ({"loss_fn": "mse"}, TypeError, "^loss_fn: expected"),
+    ({"optimizer": 0.1}, TypeError, "^optimizer: expected"),
+    ({"eval_data": (jnp.zeros((3, 2)), jnp.zeros(3))}, ValueError, "^apply_fn: expected"),
+    (
+        {"eval_data": (jnp.zeros((3, 2)), jnp.zeros(2)), "apply_fn": linear_loss},
+        ValueError,
+        r"^eval_data\[1\]: expected as many rows",
+    ),
+]
+
+
+@pytest.mark.parametrize("change, error, message", BAD_INPUTS)
+def test_bad_inputs_raise_naming_the_argument(change, error, message):
+    args = dict(
+        key=jax.random.key(0), params=jnp.zeros((2, 1)), loss_fn=linear_loss, optimizer=sgd(0.1),
+        x=jnp.ones((10, 2)), y=jnp.zeros(10), epochs=1, batch_size=5,
+    )  # fmt: skip
+    args.update(change)
+    with pytest.raises(error, match=message):
+        fit(**args)
+
+
+def test_evaluate_rejects_mismatched_lengths():
+    with pytest.raises(ValueError, match="^y: expected as many rows"):
+        evaluate(mlp, init_mlp(jax.random.key(0), (2, 3)), jnp.ones((4, 2)), jnp.zeros(3, int))
