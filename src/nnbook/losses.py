@@ -9,6 +9,7 @@ with the batch size.
 
 from collections.abc import Callable
 
+import jax
 import jax.numpy as jnp
 import numpy as np
 from jaxtyping import Array, ArrayLike, Float, Int
@@ -67,7 +68,7 @@ def binary_cross_entropy_with_logits(
 ) -> Float[Array, ""]:
     """Binary cross-entropy from logits, finite for any finite logit.
 
-    L = mean(softplus(z) - y z),  softplus(z) = max(z, 0) + log(1 + exp(-|z|))
+    L = mean(y softplus(-z) + (1 - y) softplus(z)),  softplus(z) = log(1 + exp(z))
 
     Args:
         logits: scores z; shape (batch,) or (batch, 1) (then labels may be (batch,)).
@@ -81,10 +82,11 @@ def binary_cross_entropy_with_logits(
     """
     z, y = _pred_and_targets(logits, labels, "logits", "labels", kinds="fiub")
     _check_in_range("labels", y, 0.0, 1.0)
-    # -y log σ(z) - (1-y) log(1-σ(z)) = softplus(z) - y z; written with |z| so exp()
-    # only ever sees non-positive arguments and cannot overflow.
-    softplus = jnp.maximum(z, 0.0) + jnp.log1p(jnp.exp(-jnp.abs(z)))
-    return jnp.mean(softplus - y * z)
+    # -log σ(z) = softplus(-z) and -log(1-σ(z)) = softplus(z). jax.nn.softplus is
+    # logaddexp(z, 0): it never overflows, keeps full precision for confident right
+    # answers (no large z added and subtracted again) and has the exact gradient
+    # σ(z) - y everywhere, z = 0 included.
+    return jnp.mean(y * jax.nn.softplus(-z) + (1.0 - y) * jax.nn.softplus(z))
 
 
 def binary_cross_entropy_naive(
