@@ -107,7 +107,6 @@ def tests(session: nox.Session) -> None:
         "no:randomly",
         *session.posargs,
     )
-    check_reproducible(session)
 
 
 def check_reproducible(session: nox.Session) -> None:
@@ -211,6 +210,39 @@ def lint(session: nox.Session) -> None:
     paths = ["src", "tests", "docs/_ext", "docs/conf.py", "noxfile.py", "tools"]
     session.run("ruff", "check", *paths)
     session.run("ruff", "format", "--check", *paths)
+
+
+@nox.session(python="3.11")
+def bench(session: nox.Session) -> None:
+    """Trainer speed against Flax, PyTorch and NumPy (benchmarks/README.md); add -- --quick.
+
+    Flax and PyTorch are not in the lock: the locked JAX and NumPy constrain flax, and
+    torch is the CPU build (the local wheel in /opt/wheels, else PyTorch's CPU index),
+    never a CUDA build.
+    """
+    import time
+
+    _install(session)
+    session.install("-c", LOCK, "flax>=0.12,<0.13")
+    wheels = Path("/opt/wheels")
+    if any(wheels.glob("torch-2.13.0+cpu-*.whl")):
+        session.install("--find-links", str(wheels), "torch==2.13.0+cpu")
+    else:
+        session.install("--index-url", "https://download.pytorch.org/whl/cpu", "torch==2.13.0")
+    session.run(
+        "python",
+        "-c",
+        "import sys, torch; sys.exit(torch.version.cuda and f'CUDA torch {torch.__version__}')",
+    )
+    results = ROOT / "benchmarks" / "results"  # git-ignored
+    stamp = time.strftime("%Y%m%d-%H%M%S")
+    session.run(
+        "python",
+        "benchmarks/bench_trainer.py",
+        "--json",
+        str(results / f"trainer-{stamp}.json"),
+        *session.posargs,
+    )
 
 
 @nox.session(python=False)
