@@ -79,8 +79,10 @@ def render_quiz(questions: list[dict], quiz_id: str) -> str:
             out.append(f'<div class="nnbook-q-answers" role="group" aria-labelledby="{qid}-text">')
             for a in q["answers"]:
                 correct = "true" if a.get("correct") else "false"
+                label = html.escape(" ".join(str(a["text"]).replace("$", "").split()), quote=True)
                 out.append(
                     f'<button type="button" class="nnbook-q-answer" data-correct="{correct}" '
+                    f'aria-label="{label}" '
                     f'data-feedback="{html.escape(str(a["feedback"]), quote=True)}">'
                     f"{_text(a['text'])}</button>"
                 )

@@ -130,9 +130,13 @@ def crawl(browser, site_url, html_dir):
             ".map(i => i.getAttribute('src'))"
         )
         problems += [f"image did not load: {src}" for src in broken]
+        problems = list(problems)  # what a reader's load met; axe's own requests are not
         page.add_script_tag(content=axe_js)
+        # preload: false stops axe fetching stylesheets itself (it resolves their
+        # @import against the page, not the sheet, and asks for files that don't exist).
         axe = page.evaluate(
-            "async () => { const r = await axe.run(document, {resultTypes: ['violations']});"
+            "async () => { const r = await axe.run(document,"
+            " {resultTypes: ['violations'], preload: false});"
             " return r.violations.map(v => ({id: v.id, impact: v.impact, help: v.help,"
             " nodes: v.nodes.slice(0, 3).map(n => n.target.join(' '))})); }"
         )
