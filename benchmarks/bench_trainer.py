@@ -37,6 +37,7 @@ from nnbook import layers, losses, optimizers, training  # noqa: E402
 from nnbook.datasets import load_digits  # noqa: E402
 
 KEY = jax.random.key(1)  # fit's shuffling key; every implementation replays its order
+TORCH_THREADS = CORES  # --torch-threads
 
 
 # --------------------------------------------------------------------------------------
@@ -214,8 +215,16 @@ class NnbookFit(Impl):
 
     def block(self):
         c = self.case
-        res = training.fit(KEY, self.params, nnbook_loss, self.opt, self.x, self.y,
-                           epochs=c.epochs, batch_size=c.batch)
+        res = training.fit(
+            KEY,
+            self.params,
+            nnbook_loss,
+            self.opt,
+            self.x,
+            self.y,
+            epochs=c.epochs,
+            batch_size=c.batch,
+        )
         self.params = jax.block_until_ready(res.params)
         return res.history.step_loss  # already NumPy: fit synchronises every epoch
 
@@ -261,11 +270,14 @@ class ProtoScanAll(Impl):
         self.run = jax.jit(run, static_argnames="epochs", donate_argnums=(0, 1))
 
     def block(self):
-        self.params, self.state, ls = self.run(self.params, self.state, self.x, self.y, KEY,
-                                               epochs=self.case.epochs)
+        self.params, self.state, ls = self.run(
+            self.params, self.state, self.x, self.y, KEY, epochs=self.case.epochs
+        )
         ls = np.asarray(ls, np.float32)
         if not np.isfinite(ls).all():
-            raise FloatingPointError(f"non-finite loss at step {np.flatnonzero(~np.isfinite(ls))[0]}")
+            raise FloatingPointError(
+                f"non-finite loss at step {np.flatnonzero(~np.isfinite(ls))[0]}"
+            )
         return ls
 
 
@@ -290,8 +302,12 @@ class FlaxLinen(Impl):
                 return x
 
         model = MLP()
-        self.params = {"params": {f"Dense_{i}": {"kernel": jnp.asarray(w), "bias": jnp.asarray(b)}
-                                  for i, (w, b) in enumerate(weights)}}
+        self.params = {
+            "params": {
+                f"Dense_{i}": {"kernel": jnp.asarray(w), "bias": jnp.asarray(b)}
+                for i, (w, b) in enumerate(weights)
+            }
+        }
         tx = optax.sgd(case.lr) if case.opt == "sgd" else optax.adam(case.lr)
         self.state = tx.init(self.params)
 
@@ -321,7 +337,7 @@ class Torch(Impl):
         import torch
         import torch.nn.functional as F
 
-        torch.set_num_threads(CORES)
+        torch.set_num_threads(TORCH_THREADS)
         mods = []
         for i, (w, b) in enumerate(weights):
             lin = torch.nn.Linear(*w.shape)
@@ -556,7 +572,9 @@ def run_case(case: Case, impls: list[Impl], rounds: int, settle: float, log) -> 
             live.append((impl, res))
             log(f"  {case.name:15s} {impl.name:31s} first block {dt:7.2f} s")
         except Exception as err:  # noqa: BLE001 - any failure is reported as n/a
-            res.error = f"{type(err).__name__}: {str(err).splitlines()[0] if str(err) else ''}"[:160]
+            res.error = f"{type(err).__name__}: {str(err).splitlines()[0] if str(err) else ''}"[
+                :160
+            ]
             log(f"  {case.name:15s} {impl.name:31s} n/a: {res.error}")
             if os.environ.get("BENCH_TRACEBACK"):
                 traceback.print_exc()
@@ -591,9 +609,15 @@ def summarise(cases, results, peak):
                 continue
             sps = c.steps / r.median
             gflops = sps * c.flops_per_step / 1e9
-            m = {"steps_s": sps, "samples_s": sps * c.batch, "gflops": gflops,
-                 "pct_peak": 100 * gflops / peak, "cpu_wall": statistics.median(
-                     cpu / t for cpu, t in zip(r.cpus, r.times, strict=True))}
+            m = {
+                "steps_s": sps,
+                "samples_s": sps * c.batch,
+                "gflops": gflops,
+                "pct_peak": 100 * gflops / peak,
+                "cpu_wall": statistics.median(
+                    cpu / t for cpu, t in zip(r.cpus, r.times, strict=True)
+                ),
+            }
             rows.append((c.name, r.impl, m, r))
             if r.family == "nnbook" and (best_nn is None or sps > best_nn[1]):
                 best_nn = (r.impl, sps, m)
@@ -610,20 +634,31 @@ def fmt(v, spec):
 
 def print_report(cases, rows, summary, peak, peaks, load, args):
     print()
-    print(f"machine: {platform.processor() or platform.machine()}, {CORES} cores; "
-          f"python {platform.python_version()}, jax {jax.__version__}, numpy {np.__version__}"
-          + "".join(f", {k} {v}" for k, v in load["versions"].items()))
-    print("measured FP32 peak (2048² matmul, best of run): "
-          + ", ".join(f"{k} {v:.1f}" for k, v in peaks.items())
-          + f" GFLOP/s -> peak = {peak:.1f} GFLOP/s")
-    print(f"load: loadavg before {load['before']} after {load['after']}; "
-          f"this process used {load['self_cores']:.2f} cores on average (cpu {load['cpu']:.0f} s / "
-          f"wall {load['wall']:.0f} s); other processes {load['others_cores']} of {CORES} cores")
-    print(f"mode: {'quick' if args.quick else 'full'}, {args.rounds} rounds interleaved, "
-          "medians; flops per step = 6 * params * batch")
-    head = (f"{'case':15s} {'implementation':31s} {'steps/s':>9s} {'samples/s':>10s} "
-            f"{'GFLOP/s':>8s} {'%peak':>6s} {'IQR%':>5s} {'cpu/wall':>8s} {'first s':>8s} "
-            f"{'|dloss|':>8s}")
+    print(
+        f"machine: {platform.processor() or platform.machine()}, {CORES} cores; "
+        f"python {platform.python_version()}, jax {jax.__version__}, numpy {np.__version__}"
+        + "".join(f", {k} {v}" for k, v in load["versions"].items())
+        + (f"; torch threads {TORCH_THREADS}" if "torch" in load["versions"] else "")
+    )
+    print(
+        "measured FP32 peak (2048² matmul, best of run): "
+        + ", ".join(f"{k} {v:.1f}" for k, v in peaks.items())
+        + f" GFLOP/s -> peak = {peak:.1f} GFLOP/s"
+    )
+    print(
+        f"load: loadavg before {load['before']} after {load['after']}; "
+        f"this process used {load['self_cores']:.2f} cores on average (cpu {load['cpu']:.0f} s / "
+        f"wall {load['wall']:.0f} s); other processes {load['others_cores']} of {CORES} cores"
+    )
+    print(
+        f"mode: {'quick' if args.quick else 'full'}, {args.rounds} rounds interleaved, "
+        "medians; flops per step = 6 * params * batch"
+    )
+    head = (
+        f"{'case':15s} {'implementation':31s} {'steps/s':>9s} {'samples/s':>10s} "
+        f"{'GFLOP/s':>8s} {'%peak':>6s} {'IQR%':>5s} {'cpu/wall':>8s} {'first s':>8s} "
+        f"{'|dloss|':>8s}"
+    )
     print()
     print(head)
     print("-" * len(head))
@@ -637,9 +672,11 @@ def print_report(cases, rows, summary, peak, peaks, load, args):
         if m is None:
             print(f"{case:15s} {impl:31s} n/a ({r.error})")
             continue
-        print(f"{case:15s} {impl:31s} {m['steps_s']:9.1f} {m['samples_s']:10.0f} "
-              f"{m['gflops']:8.1f} {m['pct_peak']:6.1f} {100 * r.spread:5.0f} "
-              f"{m['cpu_wall']:8.2f} {r.first:8.2f} {fmt(r.loss_diff, '8.1e')}")
+        print(
+            f"{case:15s} {impl:31s} {m['steps_s']:9.1f} {m['samples_s']:10.0f} "
+            f"{m['gflops']:8.1f} {m['pct_peak']:6.1f} {100 * r.spread:5.0f} "
+            f"{m['cpu_wall']:8.2f} {r.first:8.2f} {fmt(r.loss_diff, '8.1e')}"
+        )
     if last is not None:
         print(summary_line(last, summary[last]))
 
@@ -648,16 +685,27 @@ def summary_line(name, s):
     nn, peer = s["nnbook"], s["peer"]
     if not nn or not peer:
         return f"{'':15s} => nnbook / best peer: n/a"
-    return (f"{'':15s} => nnbook best = {nn[0]} ({nn[1]:.1f} steps/s); best peer = {peer[0]} "
-            f"({peer[1]:.1f} steps/s); ratio {s['ratio']:.2f}")
+    return (
+        f"{'':15s} => nnbook best = {nn[0]} ({nn[1]:.1f} steps/s); best peer = {peer[0]} "
+        f"({peer[1]:.1f} steps/s); ratio {s['ratio']:.2f}"
+    )
 
 
 def headline(summary):
-    keys = ["mlp_b128_sgd", "mlp_b128_adam", "mlp_b1024_sgd", "mlp_b1024_adam",
-            "digits_full", "digits_b32"]
+    keys = [
+        "mlp_b128_sgd",
+        "mlp_b128_adam",
+        "mlp_b1024_sgd",
+        "mlp_b1024_adam",
+        "digits_full",
+        "digits_b32",
+    ]
     parts = [f"{k}={fmt(summary[k]['ratio'], '.2f') if k in summary else 'n/a'}" for k in keys]
-    pcts = [summary[k]["nnbook"][2]["pct_peak"] for k in ("mlp_b1024_sgd", "mlp_b1024_adam")
-            if k in summary and summary[k]["nnbook"]]
+    pcts = [
+        summary[k]["nnbook"][2]["pct_peak"]
+        for k in ("mlp_b1024_sgd", "mlp_b1024_adam")
+        if k in summary and summary[k]["nnbook"]
+    ]
     parts.append(f"peak_pct_b1024={fmt(max(pcts), '.1f') if pcts else 'n/a'}")
     return "headline: " + " ".join(parts)
 
@@ -673,6 +721,12 @@ def main(argv=None) -> int:
     p.add_argument("--no-compile", action="store_true", help="skip torch.compile")
     p.add_argument("--no-torch", action="store_true", help="skip PyTorch entirely")
     p.add_argument("--no-proto", action="store_true", help="skip the prototype nnbook variant")
+    p.add_argument(
+        "--torch-threads",
+        type=int,
+        default=CORES,
+        help=f"torch.set_num_threads (default: the {CORES} cores)",
+    )
     p.add_argument("--settle", type=float, default=0.1, help="pause between blocks, seconds")
     p.add_argument("--json", type=Path, help="also write every measurement to this file")
     args = p.parse_args(argv)
@@ -697,7 +751,9 @@ def main(argv=None) -> int:
         try:
             import torch
 
-            torch.set_num_threads(CORES)
+            global TORCH_THREADS
+            TORCH_THREADS = args.torch_threads
+            torch.set_num_threads(TORCH_THREADS)
             torch_mod = torch
             versions["torch"] = torch.__version__
             impls.append(Torch())
@@ -731,22 +787,40 @@ def main(argv=None) -> int:
     if jiff0 and jiff1 and jiff1[1] > jiff0[1]:
         busy_cores = (jiff1[0] - jiff0[0]) / (jiff1[1] - jiff0[1]) * CORES
         others = f"{max(busy_cores - cpu / wall, 0.0):.2f}"
-    load = {"before": load_before, "after": tuple(round(v, 2) for v in os.getloadavg()),
-            "cpu": cpu, "wall": wall, "self_cores": cpu / wall, "others_cores": others,
-            "versions": versions}
+    load = {
+        "before": load_before,
+        "after": tuple(round(v, 2) for v in os.getloadavg()),
+        "cpu": cpu,
+        "wall": wall,
+        "self_cores": cpu / wall,
+        "others_cores": others,
+        "versions": versions,
+    }
     rows, summary = summarise(cases, results, peak)
     print_report(cases, rows, summary, peak, peaks, load, args)
     if args.json:
         args.json.parent.mkdir(parents=True, exist_ok=True)
-        args.json.write_text(json.dumps({
-            "peaks": peaks, "peak": peak, "load": load, "args": {k: str(v) for k, v in
-                                                                vars(args).items()},
-            "results": [{**r.__dict__, "median": r.median} for r in results],
-            "summary": {k: {"ratio": v["ratio"],
+        args.json.write_text(
+            json.dumps(
+                {
+                    "peaks": peaks,
+                    "peak": peak,
+                    "load": load,
+                    "args": {k: str(v) for k, v in vars(args).items()},
+                    "results": [{**r.__dict__, "median": r.median} for r in results],
+                    "summary": {
+                        k: {
+                            "ratio": v["ratio"],
                             "nnbook": v["nnbook"][0] if v["nnbook"] else None,
-                            "peer": v["peer"][0] if v["peer"] else None}
-                        for k, v in summary.items()},
-        }, indent=1, default=str))
+                            "peer": v["peer"][0] if v["peer"] else None,
+                        }
+                        for k, v in summary.items()
+                    },
+                },
+                indent=1,
+                default=str,
+            )
+        )
     print()
     print(headline(summary))
     return 0
