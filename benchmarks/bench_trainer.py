@@ -226,7 +226,7 @@ class NnbookFit(Impl):
             batch_size=c.batch,
         )
         self.params = jax.block_until_ready(res.params)
-        return res.history.step_loss  # already NumPy: fit synchronises every epoch
+        return res.history.step_loss  # NumPy: fit fetches the losses once, at the end
 
 
 class ProtoScanAll(Impl):

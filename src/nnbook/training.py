@@ -91,13 +91,13 @@ def _epoch_fn(loss_fn: Callable, optimizer: Any) -> Callable:
     """The jitted epoch for one (loss_fn, optimizer), cached so later fits skip compiling."""
     step = make_train_step(loss_fn, optimizer, donate=False)  # inlined into the scan
 
-    def run_epoch(params, opt_state, x, y, key, batch_size):
+    def run_epoch(params, opt_state, x, y, key, epoch, batch_size):
         n_batches = x.shape[0] // batch_size
         if n_batches == 1 and batch_size == x.shape[0]:  # full batch: order is irrelevant
             batches = (x[None], y[None])
-        else:  # shuffle and drop the incomplete last batch
-            order = jax.random.permutation(key, x.shape[0])[: n_batches * batch_size]
-            order = order.reshape(n_batches, batch_size)
+        else:  # shuffle (a new order every epoch) and drop the incomplete last batch
+            order = jax.random.permutation(jax.random.fold_in(key, epoch), x.shape[0])
+            order = order[: n_batches * batch_size].reshape(n_batches, batch_size)
             batches = (x[order], y[order])  # (n_batches, batch_size, ...)
 
         def body(carry, batch):  # one optimizer step per mini-batch
@@ -244,12 +244,20 @@ def fit(
     params = jax.tree.map(jnp.array, params)
     opt_state = jax.tree.map(jnp.array, optimizer.init(params))
     run_epoch = _epoch_fn(loss_fn, optimizer)
-    step_losses, eval_loss, eval_acc = [], [], []
+    # Every epoch is dispatched without waiting for the one before: JAX runs them in
+    # order while Python queues the next. The losses stay on the device until the end,
+    # when they are fetched in one transfer and checked.
+    step_losses, metrics = [], []
     for epoch in range(epochs):
         params, opt_state, losses = run_epoch(
-            params, opt_state, x, y, jax.random.fold_in(key, epoch), batch_size=batch_size
+            params, opt_state, x, y, key, np.uint32(epoch), batch_size=batch_size
         )
-        losses = np.asarray(losses, dtype=np.float32)
+        step_losses.append(losses)
+        if eval_data is not None:
+            metrics.append(_metrics_fn(apply_fn)(params, eval_x, eval_y))
+    step_losses, metrics = jax.device_get((step_losses, metrics))
+    step_losses = [np.asarray(losses, np.float32) for losses in step_losses]
+    for epoch, losses in enumerate(step_losses):
         bad = np.flatnonzero(~np.isfinite(losses))
         if bad.size:
             step = epoch * losses.size + int(bad[0])
@@ -257,11 +265,8 @@ def fit(
                 f"non-finite loss {losses[bad[0]]} at step {step} (epoch {epoch}); "
                 "try a smaller learning rate or check the data and loss_fn"
             )
-        step_losses.append(losses)
-        if eval_data is not None:
-            metrics = _metrics_fn(apply_fn)(params, eval_x, eval_y)
-            eval_loss.append(metrics[0])
-            eval_acc.append(metrics[1])
+    eval_loss = [float(m[0]) for m in metrics]
+    eval_acc = [float(m[1]) for m in metrics]
 
     step_loss = np.concatenate(step_losses)
     history = History(
