@@ -47,6 +47,7 @@ extensions = [
     "nnbook_offline",
     "nnbook_citation",
     "nnbook_a11y",
+    "nnbook_worksheets",
 ]
 
 root_doc = "index"

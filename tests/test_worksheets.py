@@ -1,0 +1,262 @@
+"""The worksheet extension's pieces, without a book build (``docs/_ext/nnbook_worksheets.py``).
+
+The printable worksheets are typeset in pure Python: matplotlib's mathtext draws the math
+and reportlab lays out the pages. These tests check the LaTeX-to-mathtext mapping on
+every expression the chapters' exercises use, that math the mapping cannot save fails
+loudly with the expression named, and that a worksheet PDF comes out readable and
+byte-for-byte the same twice.
+"""
+
+from __future__ import annotations
+
+import re
+import sys
+from pathlib import Path
+
+import pytest
+
+pytest.importorskip("reportlab")
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "docs" / "_ext"))
+
+import nnbook_worksheets as ws  # noqa: E402
+
+CHAPTERS = sorted((ROOT / "docs" / "chapters").glob("*.md"))
+INLINE_MATH = re.compile(r"(?<![$\\])\$(?!\$)(.+?)(?<!\\)\$", re.S)
+DISPLAY_MATH = re.compile(r"\$\$(.+?)\$\$", re.S)
+
+
+def exercise_math() -> list[tuple[str, str]]:
+    """(chapter, expression) for all math in the Exercises section of every chapter."""
+    found = []
+    for path in CHAPTERS:
+        text = path.read_text(encoding="utf-8")
+        start = text.find("\n## Exercises")
+        if start < 0:
+            continue
+        end = text.find("\n## ", start + 5)
+        section = text[start : end if end > 0 else None]
+        section = re.sub(r"```\{code-cell\}.*?```", "", section, flags=re.S)  # code, not math
+        section = re.sub(r"`[^`\n]*`", "", section)
+        for m in DISPLAY_MATH.finditer(section):
+            found.append((path.stem, m.group(1)))
+        section = DISPLAY_MATH.sub("", section)
+        found += [(path.stem, m.group(1)) for m in INLINE_MATH.finditer(section)]
+    return found
+
+
+def test_the_exercises_have_math():
+    assert len(exercise_math()) > 50
+
+
+def test_every_expression_in_the_exercises_typesets():
+    failures = []
+    for chapter, latex in exercise_math():
+        try:
+            ws.check_math(latex)
+        except ws.MathError as err:
+            failures.append(f"{chapter}: {err}")
+    assert not failures, "\n".join(failures)
+
+
+@pytest.mark.parametrize(
+    ("latex", "mathtext"),
+    [
+        (r"\lvert b\rvert / \lVert\mathbf{w}\rVert", r"| b| / \Vert\mathbf{w}\Vert"),
+        (r"b \le 0", r"b \leq 0"),
+        (r"w_1 + b > -b \ge 0", r"w_1 + b > -b \geq 0"),
+        (r"\le \tfrac14", r"\leq \frac{1}{4}"),
+        (r"\tfrac{1}{2}", r"\frac{1}{2}"),
+        (
+            r"\operatorname{softmax}(\mathbf z) - \mathbf e_y",
+            r"\operatorname{softmax}(\mathbf{z}) - \mathbf{e}_y",
+        ),
+        ("z_\\text{out} = 1 +\n2", r"z_\text{out} = 1 + 2"),
+        (r"\sigma'(z)", "\\sigma\u2032(z)"),
+        (r"\tanh'(z)", "\\mathrm{tanh}\u2032(z)"),
+        (r"f''(x)", "f\u2033(x)"),
+        (r"(2, 1, -1)", r"(2, 1, {-}1)"),
+        (r"\left( \frac{a}{b} \right)", r"( \frac{a}{b} )"),
+        (r"\leq \left. x \right|", r"\leq  x |"),
+    ],
+)
+def test_latex_is_mapped_to_mathtext(latex, mathtext):
+    assert ws.to_mathtext(latex) == mathtext
+    ws.check_math(latex)  # and mathtext draws the result
+
+
+@pytest.mark.parametrize(
+    "latex", [r"\frobnicate{x}", r"\begin{pmatrix} a \\ b \end{pmatrix}", r"x^{2", "  "]
+)
+def test_unparseable_math_names_the_expression(latex):
+    with pytest.raises(ws.MathError) as info:
+        ws.check_math(latex)
+    assert repr(latex) in str(info.value)
+
+
+def test_math_image_has_size_and_depth(tmp_path):
+    flat = ws.render_math("x", 10.5, tmp_path)
+    deep = ws.render_math("y_1", 10.5, tmp_path)
+    frac = ws.render_math(r"\frac{1}{4}", 10.5, tmp_path)
+    assert flat.path.is_file() and flat.path.read_bytes().startswith(b"\x89PNG")
+    assert 2 < flat.width < 10 and 3 < flat.height < 10  # about one letter at 10.5 pt
+    assert deep.depth > flat.depth >= 0  # the subscript hangs below the baseline
+    assert frac.height > 1.5 * flat.height and frac.depth > 2
+    again = ws.render_math("y_1", 10.5, tmp_path)  # from the cache in tmp_path
+    assert (again.width, again.height, again.depth) == (deep.width, deep.height, deep.depth)
+    assert ws.render_math("x", 12, tmp_path).height > flat.height
+
+
+def test_code_is_wrapped_to_the_box():
+    text = ws._wrap_code("short\n" + "x" * 50, 20)
+    lines = text.splitlines()
+    assert lines[0] == "short"
+    assert all(len(line) <= 20 for line in lines)
+    assert "".join(line.removeprefix("↪ ") for line in lines[1:]) == "x" * 50
+
+
+def _converter(tmp_path):
+    return ws._Converter(
+        env=None, cache_dir=tmp_path, fontsize=10.5, where="chapters/x, exercise ex-x-recall-1"
+    )
+
+
+def test_paragraph_markup(tmp_path):
+    from docutils import nodes
+
+    para = nodes.paragraph()
+    para += nodes.Text("Use ")
+    para += nodes.literal(text="jax.grad")
+    para += nodes.Text(" on ")
+    para += nodes.math(text=r"\sigma(z) < 1")
+    para += nodes.Text(" & ")
+    para += nodes.emphasis(text="check")
+    blocks = _converter(tmp_path)._block(para)
+    assert len(blocks) == 1 and blocks[0][0] == "para"
+    markup = blocks[0][1]
+    assert 'face="nnbook-Mono"' in markup and "jax.grad" in markup
+    assert "<img " in markup and 'valign="-' in markup
+    assert "&amp;" in markup and "<i>check</i>" in markup
+
+
+def test_bad_math_in_an_exercise_stops_the_build_naming_it(tmp_path):
+    from docutils import nodes
+    from sphinx.errors import ExtensionError
+
+    para = nodes.paragraph()
+    para += nodes.math(text=r"\frobnicate{x}")
+    with pytest.raises(ExtensionError) as info:
+        _converter(tmp_path)._block(para)
+    message = str(info.value)
+    assert "chapters/x" in message and "ex-x-recall-1" in message and "frobnicate" in message
+
+
+def test_code_cell_output_is_told_from_its_source(tmp_path):
+    from docutils import nodes
+
+    cell = nodes.container(nb_element="cell_code")
+    source = nodes.container(nb_element="cell_code_source")
+    source += nodes.literal_block(text="print(1 + 1)")
+    outputs = nodes.container(nb_element="cell_code_output")
+    outputs += nodes.literal_block(text="2\n", classes=["output", "stream"])
+    cell += [source, outputs]
+    assert _converter(tmp_path)._block(cell) == [("code", "print(1 + 1)"), ("output", "2")]
+
+
+def _sample_part(tmp_path) -> ws.Part:
+    conv = _converter(tmp_path)
+    from docutils import nodes
+
+    body = nodes.paragraph()
+    body += nodes.Text("(a) Compute ")
+    body += nodes.math(text=r"z = \mathbf{w}\cdot\mathbf{x} + b")
+    body += nodes.Text(". (b) Decide yes or no.")
+    chapter = ws.Chapter("chapters/02-x", "2", "A single neuron", "https://example.org/x.html")
+    for level, n in (("recall", 1), ("apply", 2), ("exam", 3)):
+        chapter.exercises.append(
+            ws.Exercise(
+                label=f"ex-x-{level}-1",
+                level=level,
+                number=f"2.{n}",
+                title=f"{ws.LEVEL_NAMES[level]}: reading a neuron",
+                title_text=f"{ws.LEVEL_NAMES[level]}: reading a neuron",
+                body=conv._block(body),
+                solution=[
+                    ("para", "The weighted sum is 6."),
+                    ("code", "print(6)"),
+                    ("output", "6"),
+                ],
+            )
+        )
+    part = ws.Part(1, "Part I — What a neural network is")
+    part.chapters.append(chapter)
+    return part
+
+
+def test_worksheet_pdf_is_readable_and_deterministic(tmp_path):
+    pypdf = pytest.importorskip("pypdf")
+    ws.register_fonts()
+    styles = ws._styles()
+    info = ws.SheetInfo("A Book", "9.9.9", "https://example.org/book/")
+    part = _sample_part(tmp_path / "math")
+    paths = []
+    for name in ("one.pdf", "two.pdf"):
+        path = tmp_path / name
+        ws.write_pdf(
+            path,
+            ws.build_worksheet(info, part, "exam", styles, 460),
+            title="t",
+            subject="s",
+            author="a",
+            footer="A Book 9.9.9 · Part I · Exam-style",
+        )
+        paths.append(path)
+    assert paths[0].read_bytes() == paths[1].read_bytes(), "two builds differ"
+    reader = pypdf.PdfReader(paths[0])
+    text = " ".join(" ".join(page.extract_text().split()) for page in reader.pages)
+    assert "Exam-style worksheet" in text and "Part I — What a neural network is" in text
+    assert "Exercise 2.3 Exam-style: reading a neuron" in text
+    assert "9.9.9" in text and "https://example.org/book/" in text
+    assert "Page 1 of" in text and "part-1-answers.pdf" in text
+    assert "Recall: reading a neuron" not in text  # one level per sheet
+    assert "The weighted sum is 6" not in text  # and no solutions
+
+
+def test_answer_key_holds_solutions_and_code(tmp_path):
+    pypdf = pytest.importorskip("pypdf")
+    ws.register_fonts()
+    info = ws.SheetInfo("A Book", "9.9.9", "https://example.org/book/")
+    path = tmp_path / "key.pdf"
+    part = _sample_part(tmp_path / "math")
+    ws.write_pdf(
+        path,
+        ws.build_answer_key(info, part, ws._styles(), 460),
+        title="t",
+        subject="s",
+        author="a",
+        footer="f",
+    )
+    text = " ".join(page.extract_text() for page in pypdf.PdfReader(path).pages)
+    for n in (1, 2, 3):
+        assert f"Exercise 2.{n}" in text
+    assert text.count("The weighted sum is 6") == 3 and "print(6)" in text
+
+
+def test_answer_lines_grow_with_the_subparts():
+    plain = ws.Exercise("ex-x-exam-1", "exam", "1.1", "t", "Exam-style: t", [("para", "Explain.")])
+    parts = ws.Exercise(
+        "ex-x-exam-2",
+        "exam",
+        "1.2",
+        "t",
+        "Exam-style: t",
+        [("para", "(a) One. (b) Two. (c) Three. (d) Four.")],
+    )
+    assert ws._answer_lines("exam", parts) > ws._answer_lines("exam", plain)
+
+
+def test_pdf_names():
+    assert ws.pdf_name(1, "recall") == "part-1-recall.pdf"
+    assert ws.pdf_name(2, "answers") == "part-2-answers.pdf"
+    assert [level for level, _ in ws.LEVELS] == ["recall", "apply", "exam"]
