@@ -65,7 +65,7 @@ def test_every_expression_in_the_exercises_typesets():
     [
         (r"\lvert b\rvert / \lVert\mathbf{w}\rVert", r"| b| / \Vert\mathbf{w}\Vert"),
         (r"b \le 0", r"b \leq 0"),
-        (r"w_1 + b > -b \ge 0", r"w_1 + b > -b \geq 0"),
+        (r"w_1 + b > -b \ge 0", r"w_1 + b > {-}b \geq 0"),
         (r"\le \tfrac14", r"\leq \frac{1}{4}"),
         (r"\tfrac{1}{2}", r"\frac{1}{2}"),
         (
@@ -77,6 +77,7 @@ def test_every_expression_in_the_exercises_typesets():
         (r"\tanh'(z)", "\\mathrm{tanh}\u2032(z)"),
         (r"f''(x)", "f\u2033(x)"),
         (r"(2, 1, -1)", r"(2, 1, {-}1)"),
+        (r"z \approx -16.1, a - b", r"z \approx {-}16.1, a - b"),
         (r"\left( \frac{a}{b} \right)", r"( \frac{a}{b} )"),
         (r"\leq \left. x \right|", r"\leq  x |"),
     ],

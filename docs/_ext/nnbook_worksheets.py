@@ -125,6 +125,7 @@ _COMMAND = re.compile(r"\\([A-Za-z]+\*?)")
 _ONE_ARG_BARE = re.compile(r"\\(" + "|".join(_ONE_ARG) + r")\s*([A-Za-z0-9]|\\[A-Za-z]+)")
 _FRAC_DIGITS = re.compile(r"\\frac\s*([0-9])\s*([0-9])")
 _FUNCTION_PRIME = re.compile(r"\\(tanh|sinh|cosh|sin|cos|tan|exp|log|ln|max|min)\s*(?=')")
+_SIGN = re.compile(r"((?:[,;(\[=<>]|\\(?:approx|leq|geq|neq|in|to|mapsto|times|cdot))\s*)-")
 _LEFT_RIGHT = re.compile(r"\\(left|right|[bB]ig[lr]?)\s*(\\[{}|]|\\[A-Za-z]+|[()\[\]|./])")
 
 
@@ -156,9 +157,9 @@ def to_mathtext(latex: str) -> str:
     s = re.sub(
         r"(?:\^\{\\prime\}|\\prime|')+", lambda m: PRIMES[min(_count_primes(m.group(0)), 3)], s
     )
-    # A minus after a comma or an opening bracket is a sign, not a binary operator
-    # (mathtext would set "(2, 1, - 1)").
-    s = re.sub(r"([,;(\[]\s*)-", r"\1{-}", s)
+    # A minus after a comma, an opening bracket or a relation is a sign, not a binary
+    # operator (mathtext would set "(2, 1, - 1)" and "\\approx - 16").
+    s = _SIGN.sub(r"\1{-}", s)
     return s.strip()
 
 
@@ -183,6 +184,9 @@ MATH_DPI = 600
 MATH_RENDER = 2  # bump when the way math is drawn changes: the cached images are redrawn
 MATH_FONTSET = "stix"  # matches the STIX text face of the worksheets
 BODY_SIZE = 10.5  # points, the text of the worksheets
+CAPTION_SIZE = 9
+MONO_ADVANCE = 0.602  # DejaVu Sans Mono: every glyph is this many ems wide
+MIN_CODE_SIZE = 6.8  # points; longer lines are wrapped, marked with ↪
 
 
 @functools.lru_cache(maxsize=4096)
@@ -324,6 +328,8 @@ class _Converter:
     def __init__(self, env, cache_dir: Path, fontsize: float, where: str, docname=None):
         self.env = env
         self.docname = docname
+        self.figures: dict = {}  # id -> figure node of this chapter, to print cited figures
+        self.cited: list = []  # figures the converted text refers to, in order
         self.cache_dir = cache_dir
         self.fontsize = fontsize
         self.where = where  # "chapters/02-single-neuron, exercise ex-...": for errors
@@ -362,6 +368,7 @@ class _Converter:
         if isinstance(node, nodes.superscript):
             return f"<super>{self.inline(node)}</super>"
         if isinstance(node, nodes.reference):
+            self._note_figure(node)
             inner = self.inline(node)
             number = self._reference_number(node)
             return f"“{inner}”{number}" if number else inner
@@ -377,6 +384,33 @@ class _Converter:
             return self.inline(node)
         self._unknown(node)
         return html.escape(node.astext(), quote=False)
+
+    def _note_figure(self, node) -> None:
+        """Remember a reference to a figure of this chapter: the sheet prints the figure."""
+        path, _, anchor = node.get("refuri", "").partition("#")
+        anchor = node.get("refid") or (anchor if not path else "")
+        if anchor in self.figures and anchor not in self.cited:
+            self.cited.append(anchor)
+
+    def figure_blocks(self) -> list:
+        """("figure", image path, caption markup) for every figure the text cited."""
+        out = []
+        numbers = self.env.toc_fignumbers.get(self.docname, {}).get("figure", {})
+        for anchor in self.cited:
+            figure = self.figures[anchor]
+            image = next(figure.findall(nodes.image), None)
+            if image is None:
+                continue
+            caption = next(figure.findall(nodes.caption), None)
+            number = ".".join(map(str, numbers.get(anchor, ())))
+            size, self.fontsize = self.fontsize, CAPTION_SIZE  # math as small as the caption
+            try:
+                text = self.inline(caption) if caption is not None else ""
+            finally:
+                self.fontsize = size
+            label = f"<b>Figure {number}</b>" if number else "<b>Figure</b>"
+            out.append(("figure", self._image(image)[0][1], f"{label} (from the chapter). {text}"))
+        return out
 
     def _reference_number(self, node) -> str:
         """For a reference by title ("Be the neuron"), its number in print: " (Section 2.3)"."""
@@ -585,9 +619,14 @@ def collect_chapter(app, docname: str, cache_dir: Path, fontsize: float) -> Chap
     chapter = Chapter(docname, ".".join(map(str, secnum)), title, f"{base}{docname}.html")
     fignumbers = env.toc_fignumbers.get(docname, {}).get("exercise", {})
     by_label = {}
+    figures = {}
+    for figure in doctree.findall(nodes.figure):
+        for id_ in figure.get("ids", []):
+            figures[id_] = figure
     for node in doctree.findall(lambda n: isinstance(n, (exercise_node, exercise_enumerable_node))):
         label = node.get("label", "")
         conv = _Converter(env, cache_dir, fontsize, f"{docname}, exercise {label}", docname)
+        conv.figures = figures
         title_node = node.children[0] if node.children else None
         title_markup, title_text = ("", "")
         if isinstance(title_node, nodes.title):
@@ -607,6 +646,7 @@ def collect_chapter(app, docname: str, cache_dir: Path, fontsize: float) -> Chap
         body = []
         for child in node.children[1:]:
             body.extend(conv._block(child))
+        body.extend(conv.figure_blocks())  # a figure the exercise asks about, on paper too
         exercise = Exercise(label, level, number, title_markup, title_text, body, docname=docname)
         chapter.exercises.append(exercise)
         by_label[label] = exercise
@@ -803,6 +843,16 @@ def _styles():
             spaceBefore=3,
             spaceAfter=8,
         ),
+        "caption": ParagraphStyle(
+            "caption",
+            parent=body,
+            fontSize=CAPTION_SIZE,
+            leading=11.5,
+            leftIndent=30,
+            rightIndent=30,
+            textColor=colors.HexColor("#333333"),
+            spaceAfter=6,
+        ),
         "output_label": ParagraphStyle(
             "output_label",
             parent=body,
@@ -864,11 +914,11 @@ class AnswerLines:
 
 
 def _blocks_to_flowables(blocks, styles, width: float, indent: float = 0.0) -> list:
+    from reportlab.lib.styles import ParagraphStyle
     from reportlab.platypus import Image, ListFlowable, ListItem, Paragraph, Spacer, XPreformatted
     from reportlab.platypus.flowables import KeepTogether
 
     out = []
-    mono_char = 0.6 * styles["code"].fontSize
     for block in blocks:
         kind = block[0]
         if kind == "para":
@@ -876,7 +926,14 @@ def _blocks_to_flowables(blocks, styles, width: float, indent: float = 0.0) -> l
         elif kind in ("code", "output"):
             style = styles[kind]
             box = width - indent - style.leftIndent - style.rightIndent - 10
-            text = _wrap_code(block[1], max(20, int(box / mono_char)))
+            longest = max((len(line) for line in block[1].expandtabs(4).splitlines()), default=0)
+            size = style.fontSize
+            if longest * MONO_ADVANCE * size > box:  # a little smaller rather than wrapped
+                size = max(MIN_CODE_SIZE, box / (longest * MONO_ADVANCE))
+                style = ParagraphStyle(
+                    f"{style.name}-small", parent=style, fontSize=size, leading=size * 1.28
+                )
+            text = _wrap_code(block[1], max(20, int(box / (MONO_ADVANCE * size))))
             flow = XPreformatted(html.escape(text, quote=False), style)
             if kind == "output":
                 out.append(
@@ -897,6 +954,15 @@ def _blocks_to_flowables(blocks, styles, width: float, indent: float = 0.0) -> l
             w, h = reader.getSize()
             scale = min(1.0, (width - indent) * 0.8 / w, 300 / h) if w and h else 1.0
             out.append(Image(str(block[1]), w * scale, h * scale))
+        elif kind == "figure":
+            from reportlab.lib.utils import ImageReader
+
+            reader = ImageReader(str(block[1]))
+            w, h = reader.getSize()
+            scale = min((width - indent) * 0.78 / w, 230 / h) if w and h else 1.0
+            picture = Image(str(block[1]), w * scale, h * scale)
+            caption = Paragraph(block[2], styles["caption"])
+            out.append(KeepTogether([Spacer(1, 4), picture, Spacer(1, 3), caption]))
         elif kind == "list":
             ordered, items = block[1], block[2]
             list_items = [
