@@ -52,8 +52,8 @@ def _build_env() -> dict[str, str]:
     }
 
 
-def build_book(session: nox.Session, *extra: str) -> None:
-    """Execute every chapter and build the site into docs/_build/html.
+def build_book(session: nox.Session, *extra: str, out: Path = BUILD, **env: str) -> None:
+    """Execute every chapter and build the site into ``out``/html (docs/_build/html).
 
     Warnings are errors, and a failing cell fails the build with the chapter's name
     and the cell's traceback. ``-M html`` keeps doctrees out of the published folder.
@@ -65,14 +65,14 @@ def build_book(session: nox.Session, *extra: str) -> None:
         "-M",
         "html",
         "docs",
-        str(BUILD),
+        str(out),
         "-W",
         "--keep-going",
         "-q",
         "-j",
         "auto",
         *extra,
-        env=_build_env(),
+        env={**_build_env(), **env},
     )
 
 
@@ -107,6 +107,12 @@ def tests(session: nox.Session) -> None:
         "no:randomly",
         *session.posargs,
     )
+    # Two builds from clean must be identical: execute every chapter again and compare.
+    # (NNBOOK_SKIP_REPRO=1 skips this for a quick local run; CI never sets it.)
+    if os.environ.get("NNBOOK_SKIP_REPRO") == "1":
+        session.warn("NNBOOK_SKIP_REPRO=1: the reproducibility check was skipped")
+    else:
+        check_reproducible(session)
 
 
 def check_reproducible(session: nox.Session) -> None:
@@ -117,22 +123,7 @@ def check_reproducible(session: nox.Session) -> None:
     """
     again = BUILD / "repro"
     shutil.rmtree(again, ignore_errors=True)
-    env = {**_build_env(), "NNBOOK_EXECUTION_MODE": "force"}
-    session.run(
-        "python",
-        "-m",
-        "sphinx",
-        "-M",
-        "html",
-        "docs",
-        str(again),
-        "-W",
-        "--keep-going",
-        "-q",
-        "-j",
-        "auto",
-        env=env,
-    )
+    build_book(session, out=again, NNBOOK_EXECUTION_MODE="force")
     session.run("python", "tools/compare_builds.py", str(HTML), str(again / "html"))
     shutil.rmtree(again, ignore_errors=True)
 
