@@ -196,14 +196,23 @@ def _sample_part(tmp_path) -> ws.Part:
 
 
 def test_worksheet_pdf_is_readable_and_deterministic(tmp_path):
+    """Two builds, in different folders, write the same bytes."""
     pypdf = pytest.importorskip("pypdf")
+    from docutils import nodes
+    from PIL import Image
+
     ws.register_fonts()
     styles = ws._styles()
     info = ws.SheetInfo("A Book", "9.9.9", "https://example.org/book/")
-    part = _sample_part(tmp_path / "math")
     paths = []
-    for name in ("one.pdf", "two.pdf"):
-        path = tmp_path / name
+    for name in ("one", "two"):
+        folder = tmp_path / name / "deep" if name == "two" else tmp_path / name
+        part = _sample_part(folder / "math")
+        figure = folder / "figure.png"
+        Image.new("RGB", (40, 20), (200, 80, 40)).save(figure)
+        display = _converter(folder / "math")._block(nodes.math_block(text=r"\sum_i w_i x_i + b"))
+        part.chapters[0].exercises[2].body += [*display, ("figure", figure, "<b>Figure 2.1</b>")]
+        path = folder / "sheet.pdf"
         ws.write_pdf(
             path,
             ws.build_worksheet(info, part, "exam", styles, 460),
@@ -217,7 +226,7 @@ def test_worksheet_pdf_is_readable_and_deterministic(tmp_path):
     reader = pypdf.PdfReader(paths[0])
     text = " ".join(" ".join(page.extract_text().split()) for page in reader.pages)
     assert "Exam-style worksheet" in text and "Part I — What a neural network is" in text
-    assert "Exercise 2.3 Exam-style: reading a neuron" in text
+    assert "Exercise 2.3 Exam-style: reading a neuron" in text and "Figure 2.1" in text
     assert "9.9.9" in text and "https://example.org/book/" in text
     assert "Page 1 of" in text and "part-1-answers.pdf" in text
     assert "Recall: reading a neuron" not in text  # one level per sheet
@@ -261,3 +270,14 @@ def test_pdf_names():
     assert ws.pdf_name(1, "recall") == "part-1-recall.pdf"
     assert ws.pdf_name(2, "answers") == "part-2-answers.pdf"
     assert [level for level, _ in ws.LEVELS] == ["recall", "apply", "exam"]
+
+
+def test_a_part_without_exercises_gets_no_worksheets():
+    class Env:
+        sphinx_exercise_registry = {
+            "ex-a-recall-1": {"type": "exercise", "docname": "chapters/01-a"},
+            "ex-a-recall-1-solution": {"type": "solution", "docname": "chapters/02-b"},
+        }
+
+    assert ws.part_has_exercises(Env(), ["chapters/01-a", "chapters/02-b"])
+    assert not ws.part_has_exercises(Env(), ["chapters/02-b", "chapters/03-c"])

@@ -318,6 +318,16 @@ def book_parts(env) -> list[tuple[int, str, list[str]]]:
     return parts
 
 
+def part_has_exercises(env, docs) -> bool:
+    """Whether any chapter of a part has an exercise (a part without one gets no PDFs)."""
+    registry = getattr(env, "sphinx_exercise_registry", {})
+    docs = set(docs)
+    return any(
+        entry.get("docname") in docs and str(entry.get("type", "")).startswith("exercise")
+        for entry in registry.values()
+    )
+
+
 class _Converter:
     """Docutils nodes of one exercise or solution to blocks of reportlab markup.
 
@@ -953,14 +963,14 @@ def _blocks_to_flowables(blocks, styles, width: float, indent: float = 0.0) -> l
             reader = ImageReader(str(block[1]))
             w, h = reader.getSize()
             scale = min(1.0, (width - indent) * 0.8 / w, 300 / h) if w and h else 1.0
-            out.append(Image(str(block[1]), w * scale, h * scale))
+            out.append(Image(io.BytesIO(Path(block[1]).read_bytes()), w * scale, h * scale))
         elif kind == "figure":
             from reportlab.lib.utils import ImageReader
 
             reader = ImageReader(str(block[1]))
             w, h = reader.getSize()
             scale = min((width - indent) * 0.78 / w, 230 / h) if w and h else 1.0
-            picture = Image(str(block[1]), w * scale, h * scale)
+            picture = Image(io.BytesIO(Path(block[1]).read_bytes()), w * scale, h * scale)
             caption = Paragraph(block[2], styles["caption"])
             out.append(KeepTogether([Spacer(1, 4), picture, Spacer(1, 3), caption]))
         elif kind == "list":
@@ -991,7 +1001,9 @@ def _blocks_to_flowables(blocks, styles, width: float, indent: float = 0.0) -> l
 def _display_math(img: MathImage, number: str, width: float, styles):
     from reportlab.platypus import Image, Table, TableStyle
 
-    image = Image(str(img.path), img.width, img.height)
+    # The bytes, not the file name: reportlab names an image after its file name but an
+    # open file after its pixels, and the PDF must not depend on where the build ran.
+    image = Image(io.BytesIO(img.path.read_bytes()), img.width, img.height)
     cells = [["", image, number]]
     table = Table(cells, colWidths=[40, width - 80, 40])
     table.setStyle(
@@ -1336,7 +1348,7 @@ def on_doctree_resolved(app, doctree, docname):
     head = nodes.thead()
     group += head
     row = nodes.row()
-    for label in ("Part", *(f"{name} worksheet" for _, name in LEVELS), "Answer key"):
+    for label in ("Part", *(name for _, name in LEVELS), "Answer key"):
         entry = nodes.entry()
         entry += nodes.paragraph(text=label)
         row += entry
@@ -1344,6 +1356,8 @@ def on_doctree_resolved(app, doctree, docname):
     body = nodes.tbody()
     group += body
     for index, caption, docs in parts:
+        if not part_has_exercises(app.env, docs):
+            continue  # no worksheets are written for it
         row = nodes.row()
         entry = nodes.entry()
         numbers = [".".join(map(str, app.env.toc_secnumbers.get(d, {}).get("", ()))) for d in docs]
