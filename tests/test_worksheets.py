@@ -281,3 +281,19 @@ def test_a_part_without_exercises_gets_no_worksheets():
 
     assert ws.part_has_exercises(Env(), ["chapters/01-a", "chapters/02-b"])
     assert not ws.part_has_exercises(Env(), ["chapters/02-b", "chapters/03-c"])
+
+
+def test_measured_output_is_left_out(tmp_path):
+    """A cell tagged nnbook-measured prints timings: the key shows its code, not its output."""
+    from docutils import nodes
+
+    cell = nodes.container(nb_element="cell_code", classes=["cell", "tag_nnbook-measured"])
+    source = nodes.container(nb_element="cell_code_source")
+    source += nodes.literal_block(text="print(elapsed)")
+    outputs = nodes.container(nb_element="cell_code_output")
+    outputs += nodes.literal_block(text="0.123 s\n", classes=["output", "stream"])
+    cell += [source, outputs]
+    blocks = _converter(tmp_path)._block(cell)
+    assert blocks[0] == ("code", "print(elapsed)")
+    assert not any(b[0] == "output" for b in blocks)
+    assert "measured" in blocks[-1][1]

@@ -47,6 +47,7 @@ logger = logging.getLogger(__name__)
 OUTPUT_DIR = "worksheets"  # inside the html output
 LEVELS = (("recall", "Recall"), ("apply", "Apply"), ("exam", "Exam-style"))
 LEVEL_NAMES = dict(LEVELS)
+MEASURED_CLASS = "tag_nnbook-measured"  # a code cell whose output is a measurement
 LEVEL_PURPOSE = {
     "recall": "state the chapter's definitions and facts in your own words",
     "apply": "use the chapter's code and formulas on a case the chapter did not show",
@@ -492,6 +493,8 @@ class _Converter:
                     else:
                         out.extend(self._block(child))
                 return out
+            if MEASURED_CLASS in node.get("classes", []):
+                return self._measured(node)
             return self.blocks(node)
         if isinstance(node, nodes.definition_list):
             out = []
@@ -528,6 +531,16 @@ class _Converter:
         self._unknown(node)
         text = node.astext().strip()
         return [("para", html.escape(text, quote=False))] if text else []
+
+    def _measured(self, cell) -> list:
+        """A cell whose output is a measurement (a timing): its code, not its output.
+
+        Such output differs from build to build; printed, it would make two builds of the
+        answer key differ (the reproducibility check masks it on the pages as well).
+        """
+        blocks = [b for b in self.blocks(cell) if b[0] not in ("output", "image", "figure")]
+        note = "<i>Output not printed: it is measured (timings) and differs from run to run.</i>"
+        return [*blocks, ("para", note)]
 
     def _is_output(self, node) -> bool:
         parent = node
