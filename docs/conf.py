@@ -42,6 +42,7 @@ extensions = [
     "sphinx.ext.mathjax",
     "nnbook_renumber",
     "nnbook_quiz",
+    "nnbook_widgets",
     "nnbook_glossary",
     "nnbook_chapter",
     "nnbook_offline",
