@@ -1240,12 +1240,16 @@ def build_answer_key(info: SheetInfo, part: Part, styles, width: float) -> list:
                     *_blocks_to_flowables(ex.body, styles, width),
                 ]
                 flow.append(KeepTogether((head if i == 0 else []) + first))
-                flow.append(Paragraph("Solution", styles["solution"]))
+                solution = _blocks_to_flowables(ex.solution or [], styles, width - 12) or [
+                    Paragraph("<i>(no solution in the book)</i>", styles["body"])
+                ]
+                # The heading stays on the page of the solution's first block.
+                heading = Paragraph("Solution", styles["solution"])
+                flow.append(
+                    KeepTogether([heading, Indenter(left=12), solution[0], Indenter(left=-12)])
+                )
                 flow.append(Indenter(left=12))
-                if ex.solution:
-                    flow.extend(_blocks_to_flowables(ex.solution, styles, width - 12))
-                else:
-                    flow.append(Paragraph("<i>(no solution in the book)</i>", styles["body"]))
+                flow.extend(solution[1:])
                 flow.append(Indenter(left=-12))
     return flow
 
