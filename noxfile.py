@@ -137,6 +137,15 @@ def reproducible(session: nox.Session) -> None:
     check_reproducible(session)
 
 
+@nox.session(name="planted-faults", python=PYTHON[0])
+def planted_faults(session: nox.Session) -> None:
+    """Break a scratch copy of the built site once per kind of fault; every check must fail."""
+    _install(session)
+    if not (HTML / "index.html").is_file():
+        build_book(session)
+    session.run("python", "tools/plant_faults.py", str(DOCS))
+
+
 @nox.session(name="build-times", python=PYTHON[0])
 def build_times(session: nox.Session) -> None:
     """Time a cold build, a no-op rebuild, a rebuild after a prose edit and after an nnbook edit."""
