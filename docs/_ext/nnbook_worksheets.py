@@ -1285,9 +1285,21 @@ def write_worksheets(app, outdir: Path, cache_dir: Path) -> list[Path]:
     _section_ids.cache_clear()
     info = _info(app)
     written = []
+    source = hashlib.sha256(Path(__file__).read_bytes()).hexdigest()
     for part in collect_parts(app, cache_dir):
         if not any(c.exercises for c in part.chapters):
             continue
+        names = [pdf_name(part.index, level) for level, _ in LEVELS]
+        names.append(pdf_name(part.index, "answers"))
+        # A part's PDFs are typeset again only when what they show changed (its exercises,
+        # solutions and outputs, the version, this file): a no-op or prose-only rebuild
+        # elsewhere reuses them, and the files stay byte for byte the same.
+        key = hashlib.sha256(f"{source}{info!r}{part!r}".encode()).hexdigest()
+        stamp = outdir / f"part-{part.index}.key"
+        if stamp.is_file() and stamp.read_text() == key and all((outdir / n).is_file() for n in names):
+            written += [outdir / n for n in names]
+            continue
+        stamp.unlink(missing_ok=True)
         meta = dict(author=str(app.config.author))
         for level, name in LEVELS:
             path = outdir / pdf_name(part.index, level)
@@ -1310,6 +1322,7 @@ def write_worksheets(app, outdir: Path, cache_dir: Path) -> list[Path]:
             **meta,
         )
         written.append(path)
+        stamp.write_text(key)  # last: a build stopped half-way leaves no stamp
     return written
 
 
@@ -1319,8 +1332,7 @@ def on_build_finished(app, exc):
     outdir = Path(app.outdir) / OUTPUT_DIR
     cache_dir = Path(app.outdir).parent / "nnbook-worksheets" / "math"
     stage = Path(app.outdir).parent / "nnbook-worksheets" / "pdf"
-    if stage.exists():
-        shutil.rmtree(stage)
+    stage.mkdir(parents=True, exist_ok=True)
     written = write_worksheets(app, stage, cache_dir)
     if outdir.exists():
         shutil.rmtree(outdir)
