@@ -68,8 +68,12 @@
       var net = nets[state.net], ex = net.examples[state.ex], sizes = net.sizes;
       var L = sizes.length - 1, names = net.node_labels || [];
       var maxN = Math.max.apply(null, sizes);
-      var left = Math.max.apply(null, [0].concat((names[0] || []).map(textWidth))) + 10;
-      var right = Math.max.apply(null, [0].concat((names[L] || []).map(textWidth))) + 10;
+      /* room for the input names on the left, the output names on the right, and the
+         layer names centred under the first and last columns */
+      var left = Math.max.apply(null, [textWidth(layerName(net, 0)) / 2 - R]
+        .concat((names[0] || []).map(textWidth))) + 10;
+      var right = Math.max.apply(null, [textWidth(layerName(net, L)) / 2 - R]
+        .concat((names[L] || []).map(textWidth))) + 10;
       var hiddenNames = names.slice(1, L).some(Boolean);  /* printed above their neurons */
       var SP = hiddenNames ? 2 * R + FONT + 16 : 58;
       var top = (hiddenNames ? FONT + 8 : 4) + R;

@@ -8,7 +8,7 @@
   var W = window.nnbookWidgets;
   var el = W.el, svg = W.svg, fmt = W.fmt;
   var CLASS_COLORS = ["#0072B2", "#D55E00"];
-  var SIZE = 400, FRAME_MS = 90;
+  var SIZE = 400, FRAME_MS = 150;
 
   function decode(text) {
     var raw = atob(text), out = new Uint8Array(raw.length);
