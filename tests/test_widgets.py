@@ -260,3 +260,25 @@ def test_widget_html_attributes_and_escaping():
 def test_widget_html_bad_input_names_the_argument(kind, data, arg, error):
     with pytest.raises(error, match=f"^{arg}"):
         widget_html(kind, data)
+
+
+def test_every_widget_kind_has_its_script_and_the_extension_finds_it():
+    import sys
+    from pathlib import Path
+
+    from nnbook.widgets import WIDGET_KINDS
+
+    docs = Path(__file__).resolve().parents[1] / "docs"
+    sys.path.insert(0, str(docs / "_ext"))
+    try:
+        import nnbook_widgets
+    finally:
+        sys.path.remove(str(docs / "_ext"))
+    assert tuple(nnbook_widgets.KINDS) == WIDGET_KINDS
+    for name in ["widget-core.js", "widgets.css"] + [f"widget-{k}.js" for k in WIDGET_KINDS]:
+        assert (docs / "_static" / name).is_file(), name
+    body = widget_html("watch-learn", {}) + "<p>text</p>" + widget_html("neuron", {})
+    assert nnbook_widgets.kinds_in(body) == ["neuron", "watch-learn"]
+    assert nnbook_widgets.kinds_in("<p>no widget</p>") == []
+    with pytest.raises(ValueError, match="slider"):
+        nnbook_widgets.kinds_in('<div class="nnbook-widget" data-widget="slider">')
