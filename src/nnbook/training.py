@@ -86,12 +86,19 @@ def make_train_step(
     return jax.jit(step, donate_argnums=(0, 1) if donate else ())
 
 
+EPOCHS_PER_CALL = 32  # epochs that fit runs in one compiled call (without eval_data)
+
+
 @functools.lru_cache(maxsize=32)
 def _epoch_fn(loss_fn: Callable, optimizer: Any) -> Callable:
-    """The jitted epoch for one (loss_fn, optimizer), cached so later fits skip compiling."""
+    """Jitted epochs ``first .. last - 1`` for one (loss_fn, optimizer), cached across fits.
+
+    One call runs ``per_call`` epochs in a ``lax.scan``; epochs at or past ``last`` are
+    skipped (``lax.cond``), so one compiled program serves every number of epochs.
+    """
     step = make_train_step(loss_fn, optimizer, donate=False)  # inlined into the scan
 
-    def run_epoch(params, opt_state, x, y, key, epoch, batch_size):
+    def one_epoch(carry, x, y, key, epoch, batch_size):
         n_batches = x.shape[0] // batch_size
         if n_batches == 1 and batch_size == x.shape[0]:  # full batch: order is irrelevant
             batches = (x[None], y[None])
@@ -104,10 +111,24 @@ def _epoch_fn(loss_fn: Callable, optimizer: Any) -> Callable:
             params, opt_state, loss = step(*carry, *batch)
             return (params, opt_state), loss
 
-        (params, opt_state), losses = jax.lax.scan(body, (params, opt_state), batches)
-        return params, opt_state, losses
+        return jax.lax.scan(body, carry, batches)
 
-    return jax.jit(run_epoch, static_argnames="batch_size", donate_argnums=(0, 1))
+    def run_epochs(params, opt_state, x, y, key, first, last, batch_size, per_call):
+        def epoch(carry, e):
+            def train(carry):
+                return one_epoch(carry, x, y, key, e, batch_size)
+
+            def skip(carry):  # past the last epoch: nothing changes, losses are NaN
+                losses = jax.eval_shape(train, carry)[1]
+                return carry, jnp.full(losses.shape, jnp.nan, losses.dtype)
+
+            return jax.lax.cond(e < last, train, skip, carry)
+
+        epochs = first + jnp.arange(per_call, dtype=jnp.uint32)
+        (params, opt_state), losses = jax.lax.scan(epoch, (params, opt_state), epochs)
+        return params, opt_state, losses  # losses: (per_call, n_batches)
+
+    return jax.jit(run_epochs, static_argnames=("batch_size", "per_call"), donate_argnums=(0, 1))
 
 
 @functools.lru_cache(maxsize=32)
@@ -243,20 +264,29 @@ def fit(
     # fit donates its buffers to XLA; copy first so the caller's params stay valid.
     params = jax.tree.map(jnp.array, params)
     opt_state = jax.tree.map(jnp.array, optimizer.init(params))
-    run_epoch = _epoch_fn(loss_fn, optimizer)
-    # Every epoch is dispatched without waiting for the one before: JAX runs them in
-    # order while Python queues the next. The losses stay on the device until the end,
-    # when they are fetched in one transfer and checked.
+    run_epochs = _epoch_fn(loss_fn, optimizer)
+    # Several epochs run in one compiled call (one per call when evaluating after each),
+    # and no call waits for the one before: JAX runs them in order while Python queues
+    # the next. The losses stay on the device until the end, fetched in one transfer.
+    per_call = 1 if eval_data is not None else EPOCHS_PER_CALL  # one compile for any epochs
     step_losses, metrics = [], []
-    for epoch in range(epochs):
-        params, opt_state, losses = run_epoch(
-            params, opt_state, x, y, key, np.uint32(epoch), batch_size=batch_size
+    for first in range(0, epochs, per_call):
+        params, opt_state, losses = run_epochs(
+            params,
+            opt_state,
+            x,
+            y,
+            key,
+            np.uint32(first),
+            np.uint32(epochs),
+            batch_size=batch_size,
+            per_call=per_call,
         )
         step_losses.append(losses)
         if eval_data is not None:
             metrics.append(_metrics_fn(apply_fn)(params, eval_x, eval_y))
     step_losses, metrics = jax.device_get((step_losses, metrics))
-    step_losses = [np.asarray(losses, np.float32) for losses in step_losses]
+    step_losses = np.concatenate(step_losses).astype(np.float32)[:epochs]
     for epoch, losses in enumerate(step_losses):
         bad = np.flatnonzero(~np.isfinite(losses))
         if bad.size:
@@ -268,7 +298,7 @@ def fit(
     eval_loss = [float(m[0]) for m in metrics]
     eval_acc = [float(m[1]) for m in metrics]
 
-    step_loss = np.concatenate(step_losses)
+    step_loss = step_losses.reshape(-1)
     history = History(
         step_loss=step_loss,
         epoch_loss=step_loss.reshape(epochs, -1).mean(axis=1),
