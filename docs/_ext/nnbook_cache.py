@@ -30,15 +30,18 @@ def fingerprint(root: Path) -> str:
     return digest.hexdigest()[:16]
 
 
-def cache_path(root: Path) -> Path:
+def cache_path(root: Path, base: str | Path | None = None) -> Path:
     """Create (once) and return the cache folder for the current fingerprint.
 
     The jupyter-cache database is created here, before Sphinx forks parallel
     readers: two workers creating it at once is a known crash of ``sphinx-build -j``.
     Caches for other fingerprints can never be served again; all but the few most
     recent are removed (a recent one may belong to a build still running beside this).
+    ``base`` puts the caches elsewhere (the reproducibility check builds a second time
+    into a fresh cache, so every chapter runs again exactly as in a first build).
     """
-    base = root / "docs" / "_build" / ".jupyter_cache"
+    base = Path(base) if base else root / "docs" / "_build" / ".jupyter_cache"
+    base.mkdir(parents=True, exist_ok=True)
     path = base / fingerprint(root)
     path.mkdir(parents=True, exist_ok=True)
     path.touch()
