@@ -40,6 +40,7 @@ extensions = [
     "sphinx_togglebutton",
     "sphinxcontrib.bibtex",
     "sphinx.ext.mathjax",
+    "nnbook_parallel",
     "nnbook_renumber",
     "nnbook_quiz",
     "nnbook_widgets",

@@ -66,16 +66,40 @@ def _executed_notebook(app, docname: str):
     if not path.is_file():
         return None
     nb = nbformat.read(path, as_version=4)
-    has_outputs = any(c.get("outputs") for c in nb.cells if c.cell_type == "code")
-    if not has_outputs and app.config.nb_execution_mode == "cache":
+    if app.config.nb_execution_mode == "cache":
+        # The cache holds the outputs exactly as the kernel sent them. The copy myst-nb
+        # writes here may lack them (1.4 drops them on a cache hit) or hold printed text
+        # twice (its stream merging edits the first output and keeps the second).
         from jupyter_cache import get_cache
 
         try:
             _, nb = get_cache(app.config.nb_execution_cache_path).merge_match_into_notebook(nb)
         except KeyError:
-            return nb
-        nbformat.write(nb, path)
+            pass
     return nb
+
+
+def _merge_streams(outputs: list) -> list:
+    """Join consecutive stdout (or stderr) outputs into one, as the page shows them.
+
+    How a kernel splits printed text into stream messages depends on timing, so the
+    same cell can give two outputs in one build and one in the next; merged, the
+    downloads are the same from build to build.
+    """
+    merged = []
+    for out in outputs:
+        prev = merged[-1] if merged else None
+        if (
+            out.get("output_type") == "stream"
+            and prev is not None
+            and prev.get("output_type") == "stream"
+            and prev.get("name") == out.get("name")
+        ):
+            text = out.get("text", "")
+            prev["text"] = "".join(prev.get("text", "")) + "".join(text)
+        else:
+            merged.append(copy.deepcopy(out))
+    return merged
 
 
 def _export(nb, config, with_outputs: bool):
@@ -90,6 +114,7 @@ def _export(nb, config, with_outputs: bool):
         cell["id"] = f"cell-{i:03d}"
         cell.metadata.pop("execution", None)  # wall-clock timestamps: differ every build
         if cell.cell_type == "code":
+            cell.outputs = _merge_streams(cell.get("outputs", []))
             if not with_outputs:
                 cell.outputs = []
                 cell.execution_count = None
@@ -248,6 +273,9 @@ def on_doctree_resolved(app, doctree, docname):
             + "".join(rows)
             + "</tbody></table>"
         )
+        # Whitespace between cells: the search index strips the tags of raw HTML, and
+        # "Functions</td><td>38.1" would otherwise become one word, "functions38".
+        table = table.replace("</td>", "</td>\n").replace("</th>", "</th>\n")
         placeholder.replace_self(nodes.raw("", table, format="html"))
 
 
