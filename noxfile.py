@@ -19,6 +19,11 @@ BUILD = DOCS / "_build"
 HTML = BUILD / "html"
 LOCK = "requirements/lock.txt"
 
+# Python must be able to cache compiled bytecode: a shell with PYTHONDONTWRITEBYTECODE
+# set (some CI images and sandboxes do) recompiles Sphinx, JAX and the rest on every
+# start, about 10 s per build process and per notebook kernel.
+os.environ.pop("PYTHONDONTWRITEBYTECODE", None)
+
 nox.needs_version = ">=2024.4.15"
 nox.options.default_venv_backend = "uv|virtualenv"
 nox.options.reuse_venv = "yes"

@@ -17,13 +17,25 @@ sys.path.insert(0, str(ROOT / "src"))
 
 import nnbook_cache  # noqa: E402
 
-import nnbook  # noqa: E402
+
+def _nnbook_version() -> str:
+    """The version from ``src/nnbook/__init__.py``, read without importing JAX (1-2 s)."""
+    import ast
+
+    tree = ast.parse((ROOT / "src" / "nnbook" / "__init__.py").read_text())
+    for node in tree.body:
+        if isinstance(node, ast.Assign) and any(
+            getattr(t, "id", None) == "__version__" for t in node.targets
+        ):
+            return ast.literal_eval(node.value)
+    raise RuntimeError("src/nnbook/__init__.py sets no __version__")
+
 
 # -- Project -------------------------------------------------------------------
 project = "Neural Networks, from One Neuron to Many Devices"
 author = "The nnbook authors"
 copyright = "2026, The nnbook authors"  # noqa: A001
-version = release = nnbook.__version__
+version = release = _nnbook_version()
 language = "en"
 
 # Where the book is published and where its sources live. One setting drives the
@@ -42,6 +54,7 @@ extensions = [
     "sphinx.ext.mathjax",
     "nnbook_parallel",
     "nnbook_renumber",
+    "nnbook_numref",
     "nnbook_quiz",
     "nnbook_widgets",
     "nnbook_glossary",

@@ -35,9 +35,43 @@ def _shift(number, offset: int):
     return (number[0] + offset, *number[1:])
 
 
-def renumber(app, env) -> list[str]:
-    changed = []
+def unshift(app, env) -> list[str]:
+    """Before Sphinx numbers again: put back the numbers it gave last time, unshifted.
+
+    Sphinx compares the numbers it assigns with the stored ones and rewrites every page
+    whose numbers differ. The stored ones are ours, shifted, so without this every
+    chapter after Part I would count as changed on every build, even a no-op one.
+    """
+    app._nnbook_numbers = (dict(env.toc_secnumbers), dict(env.toc_fignumbers))
     for doc, offset in _offsets(env).items():
+        if doc in env.toc_secnumbers:
+            env.toc_secnumbers[doc] = {
+                a: _shift(n, -offset) for a, n in env.toc_secnumbers[doc].items()
+            }
+    env.toc_fignumbers = dict(getattr(env, "nnbook_sphinx_fignumbers", env.toc_fignumbers))
+    # Sphinx and renumber() below each walk every page's doctree to number figures;
+    # decode each page once for both (read-only; removed again in renumber()).
+    decoded, load = {}, env.get_doctree
+
+    def get_doctree(docname):
+        if docname not in decoded:
+            decoded[docname] = load(docname)
+        return decoded[docname]
+
+    env.get_doctree = get_doctree
+    return []
+
+
+def renumber(app, env) -> list[str]:
+    try:
+        return _renumber(app, env)
+    finally:
+        env.__dict__.pop("get_doctree", None)  # the cache unshift() installed
+
+
+def _renumber(app, env) -> list[str]:
+    offsets = _offsets(env)
+    for doc, offset in offsets.items():
         secnums = env.toc_secnumbers.get(doc)
         if not secnums:
             continue
@@ -48,14 +82,23 @@ def renumber(app, env) -> list[str]:
         title = env.titles.get(doc)
         if title is not None and title.get("secnumber"):
             title["secnumber"] = list(_shift(tuple(title["secnumber"]), offset))
-        changed.append(doc)
-    if changed:
+    # What Sphinx assigned, kept for the comparison in the next build's unshift.
+    env.nnbook_sphinx_fignumbers = dict(env.toc_fignumbers)
+    if offsets:
         # Figure and equation numbers derive from section numbers: assign them again.
-        changed += TocTreeCollector().assign_figure_numbers(env)
-    return changed
+        TocTreeCollector().assign_figure_numbers(env)
+    # Pages to write again: those whose final numbers differ from the last build's.
+    old_sec, old_fig = getattr(app, "_nnbook_numbers", ({}, {}))
+    return sorted(
+        doc
+        for doc in set(env.toc_secnumbers) | set(old_sec) | set(env.toc_fignumbers) | set(old_fig)
+        if env.toc_secnumbers.get(doc) != old_sec.get(doc)
+        or env.toc_fignumbers.get(doc) != old_fig.get(doc)
+    )
 
 
 def setup(app):
-    # After the built-in TocTreeCollector (priority 500) has assigned numbers.
+    # Around the built-in TocTreeCollector (priority 500), which assigns the numbers.
+    app.connect("env-get-updated", unshift, priority=100)
     app.connect("env-get-updated", renumber, priority=900)
     return {"version": "1.0", "parallel_read_safe": True, "parallel_write_safe": True}

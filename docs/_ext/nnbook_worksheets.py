@@ -1265,41 +1265,67 @@ def _info(app) -> SheetInfo:
     )
 
 
-def collect_parts(app, cache_dir: Path) -> list[Part]:
-    env = app.env
-    parts = []
-    for index, caption, docs in book_parts(env):
-        part = Part(index, caption)
-        for doc in docs:
-            part.chapters.append(collect_chapter(app, doc, cache_dir, BODY_SIZE))
-        parts.append(part)
-    return parts
+def _doctree_digest(env, docname: str) -> bytes:
+    """Digest of a page's stored doctree: its text, outputs and references as read."""
+    return hashlib.sha256((Path(env.doctreedir) / f"{docname}.doctree").read_bytes()).digest()
+
+
+def _numbering_digest(env) -> str:
+    """Digest of what resolving references elsewhere can put on a worksheet."""
+    std = env.domaindata.get("std", {})
+    state = (
+        sorted((d, sorted(n.items())) for d, n in env.toc_secnumbers.items()),
+        sorted((d, repr(sorted(n.items()))) for d, n in env.toc_fignumbers.items()),
+        sorted((d, t.astext()) for d, t in env.titles.items()),
+        sorted(std.get("labels", {}).items()),
+        sorted(std.get("anonlabels", {}).items()),
+    )
+    return hashlib.sha256(repr(state).encode()).hexdigest()
 
 
 def write_worksheets(app, outdir: Path, cache_dir: Path) -> list[Path]:
     from reportlab.lib.pagesizes import A4
 
-    register_fonts()
-    styles = _styles()
     width = A4[0] - 2 * (MARGIN + FRAME_PADDING)
+    styles = None  # fonts and styles load matplotlib: only when a part is typeset
     _section_ids.cache_clear()
     info = _info(app)
     written = []
     source = hashlib.sha256(Path(__file__).read_bytes()).hexdigest()
-    for part in collect_parts(app, cache_dir):
-        if not any(c.exercises for c in part.chapters):
+    numbers = _numbering_digest(app.env)
+    for index, caption, docs in book_parts(app.env):
+        if not part_has_exercises(app.env, docs):
             continue
-        names = [pdf_name(part.index, level) for level, _ in LEVELS]
-        names.append(pdf_name(part.index, "answers"))
-        # A part's PDFs are typeset again only when what they show changed (its exercises,
-        # solutions and outputs, the version, this file): a no-op or prose-only rebuild
-        # elsewhere reuses them, and the files stay byte for byte the same.
-        key = hashlib.sha256(f"{source}{info!r}{part!r}".encode()).hexdigest()
-        stamp = outdir / f"part-{part.index}.key"
-        if stamp.is_file() and stamp.read_text() == key and all((outdir / n).is_file() for n in names):
+        names = [pdf_name(index, level) for level, _ in LEVELS]
+        names.append(pdf_name(index, "answers"))
+        have_pdfs = all((outdir / n).is_file() for n in names)
+        # Two stamps, both written last. The first is cheap: the part's stored doctrees
+        # and the book's numbering. When it matches, nothing is read at all (a no-op
+        # rebuild). When it does not, the part is collected and the second stamp, over
+        # what the PDFs show (exercises, solutions and outputs, the version, this file),
+        # decides: a prose-only edit elsewhere in the part typesets nothing.
+        quick = hashlib.sha256(
+            f"{source}{info!r}{caption}{numbers}".encode()
+            + b"".join(_doctree_digest(app.env, d) for d in docs)
+        ).hexdigest()
+        quick_stamp = outdir / f"part-{index}.quick"
+        if have_pdfs and quick_stamp.is_file() and quick_stamp.read_text() == quick:
             written += [outdir / n for n in names]
             continue
+        quick_stamp.unlink(missing_ok=True)
+        part = Part(index, caption)
+        for doc in docs:
+            part.chapters.append(collect_chapter(app, doc, cache_dir, BODY_SIZE))
+        key = hashlib.sha256(f"{source}{info!r}{part!r}".encode()).hexdigest()
+        stamp = outdir / f"part-{part.index}.key"
+        if stamp.is_file() and stamp.read_text() == key and have_pdfs:
+            written += [outdir / n for n in names]
+            quick_stamp.write_text(quick)
+            continue
         stamp.unlink(missing_ok=True)
+        if styles is None:
+            register_fonts()
+            styles = _styles()
         meta = dict(author=str(app.config.author))
         for level, name in LEVELS:
             path = outdir / pdf_name(part.index, level)
@@ -1323,6 +1349,7 @@ def write_worksheets(app, outdir: Path, cache_dir: Path) -> list[Path]:
         )
         written.append(path)
         stamp.write_text(key)  # last: a build stopped half-way leaves no stamp
+        quick_stamp.write_text(quick)
     return written
 
 

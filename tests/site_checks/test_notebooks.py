@@ -86,8 +86,7 @@ def test_install_cell_installs_nnbook_only_when_missing(html_dir, tmp_path):
     fake_bin = tmp_path / "pip-recorder.py"
     record = tmp_path / "calls.txt"
     fake_bin.write_text(
-        "import sys, pathlib\n"
-        f"pathlib.Path({str(record)!r}).write_text(' '.join(sys.argv[1:]))\n"
+        f"import sys, pathlib\npathlib.Path({str(record)!r}).write_text(' '.join(sys.argv[1:]))\n"
     )
     harness = (
         "import importlib.util, subprocess, sys\n"
