@@ -138,7 +138,7 @@ def init_weights(sizes) -> list[tuple[np.ndarray, np.ndarray]]:
 
 class Impl:
     name = "?"
-    family = "peer"  # "nnbook", "peer" or "proto" (a variant of nnbook, not a peer)
+    family = "peer"  # "nnbook" or "peer"
 
     def setup(self, case: Case, weights) -> None:
         raise NotImplementedError
@@ -203,7 +203,8 @@ class NnbookLoop(Impl):
 
 
 class NnbookFit(Impl):
-    """training.fit: one jitted lax.scan per epoch, called with case.epochs epochs."""
+    """training.fit: all epochs of a block in one jitted, donated call (lax.scan over
+    epochs around lax.scan over batches), resuming the optimizer state of the last block."""
 
     name, family = "nnbook fit/scan", "nnbook"
 
@@ -211,6 +212,7 @@ class NnbookFit(Impl):
         self.case = case
         self.opt = nnbook_opt(case)
         self.params = nnbook_params(weights)
+        self.state = None  # fit starts with opt.init(params), then resumes block by block
         self.x, self.y = jnp.asarray(case.x), jnp.asarray(case.y)
 
     def block(self):
@@ -224,61 +226,10 @@ class NnbookFit(Impl):
             self.y,
             epochs=c.epochs,
             batch_size=c.batch,
+            opt_state=self.state,
         )
-        self.params = jax.block_until_ready(res.params)
+        self.params, self.state = jax.block_until_ready((res.params, res.opt_state))
         return res.history.step_loss  # NumPy: fit fetches the losses once, at the end
-
-
-class ProtoScanAll(Impl):
-    """PROTOTYPE (not in nnbook): every epoch of the block in ONE jitted, donated call.
-
-    The same step and the same per-epoch shuffle as fit, but a scan over epochs wrapped
-    around the scan over batches, so Python dispatches once and synchronises once per
-    block instead of once per epoch; losses are checked for non-finite values afterwards.
-    """
-
-    name, family = "proto: fit, epochs in one scan", "proto"
-
-    def setup(self, case, weights):
-        self.case = case
-        opt = nnbook_opt(case)
-        self.params = nnbook_params(weights)
-        self.state = opt.init(self.params)
-        self.x, self.y = jnp.asarray(case.x), jnp.asarray(case.y)
-        step = training.make_train_step(nnbook_loss, opt, donate=False)
-        bs, n = case.batch, case.x.shape[0]
-        nb = n // bs
-
-        def run(params, state, x, y, key, epochs):
-            def epoch(carry, e):
-                if nb == 1 and bs == n:
-                    batches = (x[None], y[None])
-                else:
-                    order = jax.random.permutation(jax.random.fold_in(key, e), n)[: nb * bs]
-                    order = order.reshape(nb, bs)
-                    batches = (x[order], y[order])
-
-                def body(carry, batch):
-                    p, s, loss = step(*carry, *batch)
-                    return (p, s), loss
-
-                return jax.lax.scan(body, carry, batches)
-
-            (params, state), ls = jax.lax.scan(epoch, (params, state), jnp.arange(epochs))
-            return params, state, ls.reshape(-1)
-
-        self.run = jax.jit(run, static_argnames="epochs", donate_argnums=(0, 1))
-
-    def block(self):
-        self.params, self.state, ls = self.run(
-            self.params, self.state, self.x, self.y, KEY, epochs=self.case.epochs
-        )
-        ls = np.asarray(ls, np.float32)
-        if not np.isfinite(ls).all():
-            raise FloatingPointError(
-                f"non-finite loss at step {np.flatnonzero(~np.isfinite(ls))[0]}"
-            )
-        return ls
 
 
 class FlaxLinen(Impl):
@@ -720,7 +671,6 @@ def main(argv=None) -> int:
     p.add_argument("--cases", nargs="+", help="run only these cases")
     p.add_argument("--no-compile", action="store_true", help="skip torch.compile")
     p.add_argument("--no-torch", action="store_true", help="skip PyTorch entirely")
-    p.add_argument("--no-proto", action="store_true", help="skip the prototype nnbook variant")
     p.add_argument(
         "--torch-threads",
         type=int,
@@ -738,8 +688,6 @@ def main(argv=None) -> int:
     versions = {}
     torch_mod = None
     impls = [NnbookLoop(), NnbookFit()]
-    if not args.no_proto:
-        impls.append(ProtoScanAll())
     try:
         import flax
 

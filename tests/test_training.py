@@ -135,6 +135,41 @@ def test_full_batch_equals_a_loop_of_train_steps(line):
     np.testing.assert_allclose(w[:, 0], [2.0, -1.0], atol=0.05)
 
 
+def test_resuming_with_opt_state_continues_the_run(line):
+    """Full batch (order-free): 3 + 2 epochs, resumed with Adam's state, equal 5 at once."""
+    x, y = line
+    opt = adam(0.05)
+    whole = fit(jax.random.key(0), jnp.zeros((2, 1)), linear_loss, opt, x, y, epochs=5)
+    first = fit(jax.random.key(0), jnp.zeros((2, 1)), linear_loss, opt, x, y, epochs=3)
+    rest = fit(
+        jax.random.key(0), first.params, linear_loss, opt, x, y, epochs=2,
+        opt_state=first.opt_state,
+    )  # fmt: skip
+    assert int(rest.opt_state.count) == 5
+    np.testing.assert_allclose(rest.params, whole.params, rtol=1e-6, atol=1e-7)
+    np.testing.assert_allclose(
+        np.concatenate([first.history.step_loss, rest.history.step_loss]),
+        whole.history.step_loss,
+        rtol=1e-6,
+    )
+    # Without the state Adam starts again (first step -lr * sign(g)): a different run.
+    fresh = fit(jax.random.key(0), first.params, linear_loss, opt, x, y, epochs=2)
+    assert not np.allclose(fresh.params, whole.params, rtol=1e-4)
+    assert int(first.opt_state.count) == 3  # the state passed in was copied, not donated
+
+
+def test_wrong_opt_state_is_named():
+    args = dict(
+        key=jax.random.key(0), params=jnp.zeros((2, 1)), loss_fn=linear_loss,
+        optimizer=adam(0.1), x=jnp.ones((10, 2)), y=jnp.zeros(10), epochs=1,
+    )  # fmt: skip
+    with pytest.raises(ValueError, match="^opt_state: expected the state of this optimizer"):
+        fit(**args, opt_state=sgd(0.1).init(None))
+    bad = adam(0.1).init(jnp.zeros((3, 1)))
+    with pytest.raises(ValueError, match=r"^opt_state.*expected shape \(2, 1\), got \(3, 1\)"):
+        fit(**args, opt_state=bad)
+
+
 def test_nan_loss_names_the_step_and_epoch():
     """The loss turns NaN once w >= 4.5; sgd(1) on loss -w raises w by 1 per step."""
 

@@ -183,6 +183,26 @@ def evaluate(apply_fn: Callable, params: Any, x: ArrayLike, y: ArrayLike) -> dic
     return {"loss": float(loss), "accuracy": float(acc)}
 
 
+def _check_opt_state(opt_state: Any, fresh: Any) -> None:
+    """``opt_state`` must look like ``optimizer.init(params)``: same structure and shapes."""
+    want, got = jax.tree.structure(fresh), jax.tree.structure(opt_state)
+    if want != got:
+        raise ValueError(
+            f"opt_state: expected the state of this optimizer for these params, {want}; got {got}"
+        )
+    for path, a, b in zip(
+        jax.tree_util.tree_flatten_with_path(fresh)[0],
+        jax.tree.leaves(fresh),
+        jax.tree.leaves(opt_state),
+        strict=True,
+    ):
+        if jnp.shape(a) != jnp.shape(b):
+            where = jax.tree_util.keystr(path[0])
+            raise ValueError(
+                f"opt_state{where}: expected shape {jnp.shape(a)}, got {jnp.shape(b)}"
+            )
+
+
 def _check_key(key: Any) -> None:
     typed = isinstance(key, jax.Array) and jax.dtypes.issubdtype(key.dtype, jax.dtypes.prng_key)
     raw = isinstance(key, jax.Array | np.ndarray) and key.dtype == np.uint32 and key.shape == (2,)
@@ -202,6 +222,7 @@ def fit(
     batch_size: int | None = None,
     eval_data: tuple[ArrayLike, ArrayLike] | None = None,
     apply_fn: Callable | None = None,
+    opt_state: Any = None,
 ) -> FitResult:
     """Train with mini-batch gradient descent, one compiled ``lax.scan`` per epoch.
 
@@ -224,6 +245,10 @@ def fit(
         eval_data: Optional ``(x_test, y_test)`` evaluated after every epoch.
         apply_fn: ``apply_fn(params, x) -> logits``, required with ``eval_data``
             (see :func:`evaluate` for the loss used).
+        opt_state: The optimizer state to continue from, such as the ``opt_state`` of
+            an earlier :class:`FitResult` (Adam's moments and step count); ``None``
+            starts afresh with ``optimizer.init(params)``. Epochs count from 0 again, so
+            pass a new ``key`` to continue with new shuffles.
 
     Returns:
         A :class:`FitResult` ``(params, opt_state, history)``.
@@ -261,9 +286,14 @@ def fit(
             )
         eval_x, eval_y = _check_xy(*eval_data, "eval_data[0]", "eval_data[1]")
 
-    # fit donates its buffers to XLA; copy first so the caller's params stay valid.
+    fresh = optimizer.init(params)
+    if opt_state is None:
+        opt_state = fresh
+    else:
+        _check_opt_state(opt_state, fresh)
+    # fit donates its buffers to XLA; copy first so the caller's arrays stay valid.
     params = jax.tree.map(jnp.array, params)
-    opt_state = jax.tree.map(jnp.array, optimizer.init(params))
+    opt_state = jax.tree.map(jnp.array, opt_state)
     run_epochs = _epoch_fn(loss_fn, optimizer)
     # Several epochs run in one compiled call (one per call when evaluating after each),
     # and no call waits for the one before: JAX runs them in order while Python queues
