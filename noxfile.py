@@ -218,7 +218,7 @@ def serve(session: nox.Session) -> None:
 def lint(session: nox.Session) -> None:
     """ruff check and ruff format --check over the package, tests, docs extensions and tools."""
     session.install("-r", LOCK)
-    paths = ["src", "tests", "docs/_ext", "docs/conf.py", "noxfile.py", "tools"]
+    paths = ["src", "tests", "docs/_ext", "docs/conf.py", "noxfile.py", "tools", "benchmarks"]
     session.run("ruff", "check", *paths)
     session.run("ruff", "format", "--check", *paths)
 

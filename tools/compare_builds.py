@@ -99,7 +99,9 @@ def compare(a: Path, b: Path) -> tuple[list[str], int]:
     """What differs between builds ``a`` and ``b``, and how many measured images were masked."""
 
     def files(root: Path) -> set[Path]:
-        return {p.relative_to(root) for p in root.rglob("*") if p.is_file() and p.name not in IGNORED}
+        return {
+            p.relative_to(root) for p in root.rglob("*") if p.is_file() and p.name not in IGNORED
+        }
 
     skip = {Path(p) for p in measured_images(a) | measured_images(b)}
     files_a, files_b = files(a) - skip, files(b) - skip

@@ -34,34 +34,81 @@ class Fault:
 
 
 def chapter(html: Path, number: int) -> str:
-    return next(p for p in sorted((html / "chapters").glob(f"{number:02d}-*.html"))).relative_to(
-        html
-    ).as_posix()
+    return (
+        next(p for p in sorted((html / "chapters").glob(f"{number:02d}-*.html")))
+        .relative_to(html)
+        .as_posix()
+    )
 
 
 def faults(html: Path) -> list[Fault]:
     blob = os.urandom(2_400_000).hex()  # incompressible-ish: ~2.6 MB gzip
     return [
-        Fault("console error", chapter(html, 1), "planted-console-error",
-              "</body>", "<script>console.error('planted-console-error')</script></body>"),
-        Fault("image that does not load", chapter(html, 2), "planted-missing.png",
-              "</article>", '<img src="../_images/planted-missing.png" alt="planted missing '
-              'image of a loss curve"></article>'),
-        Fault("request to another host", chapter(html, 3), "planted.example.org",
-              "</body>", '<script src="https://planted.example.org/tracker.js"></script></body>'),
-        Fault("math not typeset", chapter(html, 4), "math not typeset",
-              'src="../_static/mathjax/', 'src="../_static/mathjax-planted-missing/'),
-        Fault("figure without specific alt text", chapter(html, 5), "alt='Figure'",
-              r"re:(<figure[^>]*>\s*<img alt=\")", r'\1Figure" data-old-alt="'),
-        Fault("broken internal link", chapter(html, 6), "planted-no-such-page.html",
-              "</article>", '<p><a href="planted-no-such-page.html">see here</a></p></article>'),
-        Fault("broken anchor", chapter(html, 7), "planted-no-such-anchor",
-              "</article>", '<p><a href="#planted-no-such-anchor">above</a></p></article>'),
-        Fault("accessibility: unlabelled button, low contrast", "index.html", "button-name",
-              "</article>", '<button class="planted"></button><p style="color:#ddd;'
-              'background:#fff">planted low-contrast text</p></article>'),
-        Fault("page weight over budget", "appendix/glossary.html", "appendix/glossary.html",
-              "</body>", f'<script type="application/json">"{blob}"</script></body>'),
+        Fault(
+            "console error",
+            chapter(html, 1),
+            "planted-console-error",
+            "</body>",
+            "<script>console.error('planted-console-error')</script></body>",
+        ),
+        Fault(
+            "image that does not load",
+            chapter(html, 2),
+            "planted-missing.png",
+            "</article>",
+            '<img src="../_images/planted-missing.png" alt="planted missing '
+            'image of a loss curve"></article>',
+        ),
+        Fault(
+            "request to another host",
+            chapter(html, 3),
+            "planted.example.org",
+            "</body>",
+            '<script src="https://planted.example.org/tracker.js"></script></body>',
+        ),
+        Fault(
+            "math not typeset",
+            chapter(html, 4),
+            "math not typeset",
+            'src="../_static/mathjax/',
+            'src="../_static/mathjax-planted-missing/',
+        ),
+        Fault(
+            "figure without specific alt text",
+            chapter(html, 5),
+            "alt='Figure'",
+            r"re:(<figure[^>]*>\s*<img alt=\")",
+            r'\1Figure" data-old-alt="',
+        ),
+        Fault(
+            "broken internal link",
+            chapter(html, 6),
+            "planted-no-such-page.html",
+            "</article>",
+            '<p><a href="planted-no-such-page.html">see here</a></p></article>',
+        ),
+        Fault(
+            "broken anchor",
+            chapter(html, 7),
+            "planted-no-such-anchor",
+            "</article>",
+            '<p><a href="#planted-no-such-anchor">above</a></p></article>',
+        ),
+        Fault(
+            "accessibility: unlabelled button, low contrast",
+            "index.html",
+            "button-name",
+            "</article>",
+            '<button class="planted"></button><p style="color:#ddd;'
+            'background:#fff">planted low-contrast text</p></article>',
+        ),
+        Fault(
+            "page weight over budget",
+            "appendix/glossary.html",
+            "appendix/glossary.html",
+            "</body>",
+            f'<script type="application/json">"{blob}"</script></body>',
+        ),
     ]
 
 
@@ -96,14 +143,30 @@ def main(argv: list[str]) -> int:
     planted.append(Fault("missing download", clean.name, clean.name, "", ""))
 
     env = {**os.environ, "NNBOOK_DOCS": str(scratch)}
-    cmd = [sys.executable, "-m", "pytest", "tests/site_checks", "-m", "site or browser",
-           "-p", "no:randomly", "-q", "--tb=short", "-rN", "--deselect",
-           "tests/site_checks/test_notebooks.py::test_downloaded_notebook_runs_standalone"]
+    cmd = [
+        sys.executable,
+        "-m",
+        "pytest",
+        "tests/site_checks",
+        "-m",
+        "site or browser",
+        "-p",
+        "no:randomly",
+        "-q",
+        "--tb=short",
+        "-rN",
+        "--deselect",
+        "tests/site_checks/test_notebooks.py::test_downloaded_notebook_runs_standalone",
+    ]
     print("running the site checks on", scratch, flush=True)
     run = subprocess.run(cmd, cwd=ROOT, env=env, capture_output=True, text=True)
     report = run.stdout + run.stderr
-    compare = subprocess.run([sys.executable, "tools/compare_builds.py", str(html), str(s_html)],
-                             cwd=ROOT, capture_output=True, text=True)
+    compare = subprocess.run(
+        [sys.executable, "tools/compare_builds.py", str(html), str(s_html)],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+    )
     planted.append(Fault("two builds differ", "-", "differs:", "", ""))
     outputs = {"two builds differ": compare.stdout + compare.stderr}
 

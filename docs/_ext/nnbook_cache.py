@@ -50,5 +50,5 @@ def cache_path(root: Path, base: str | Path | None = None) -> Path:
         shutil.rmtree(old, ignore_errors=True)
     from jupyter_cache import get_cache
 
-    get_cache(str(path)).db  # creates the SQLite database and its tables now, in one process
+    _ = get_cache(str(path)).db  # creates the SQLite database and its tables now, in one process
     return path

@@ -198,9 +198,7 @@ def _check_opt_state(opt_state: Any, fresh: Any) -> None:
     ):
         if jnp.shape(a) != jnp.shape(b):
             where = jax.tree_util.keystr(path[0])
-            raise ValueError(
-                f"opt_state{where}: expected shape {jnp.shape(a)}, got {jnp.shape(b)}"
-            )
+            raise ValueError(f"opt_state{where}: expected shape {jnp.shape(a)}, got {jnp.shape(b)}")
 
 
 def _check_key(key: Any) -> None:

@@ -58,14 +58,19 @@ def test_solutions_are_hidden_until_opened(browser, site_url):
 # leaving out those inside a container that scrolls on its own (code, wide tables).
 WIDEST = """() => {
   const w = window.innerWidth, out = [];
-  const scrolls = (el) => { for (let p = el.parentElement; p; p = p.parentElement) {
-      const o = getComputedStyle(p).overflowX; if (o === 'auto' || o === 'scroll' || o === 'hidden') return true; }
-    return false; };
+  const scrolls = (el) => {
+    for (let p = el.parentElement; p; p = p.parentElement) {
+      const o = getComputedStyle(p).overflowX;
+      if (o === 'auto' || o === 'scroll' || o === 'hidden') return true;
+    }
+    return false;
+  };
   for (const el of document.querySelectorAll('body *')) {
     const r = el.getBoundingClientRect();
     if (r.width && r.right > w + 2 && !scrolls(el)) {
       const id = el.id ? '#' + el.id : '';
-      const cls = el.className && typeof el.className === 'string' ? '.' + el.className.trim().split(/\\s+/).join('.') : '';
+      const cls = el.className && typeof el.className === 'string'
+        ? '.' + el.className.trim().split(/\\s+/).join('.') : '';
       out.push(`${el.tagName.toLowerCase()}${id}${cls} (right edge ${Math.round(r.right)}px)`);
     }
   }

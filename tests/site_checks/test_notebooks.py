@@ -91,7 +91,8 @@ def test_install_cell_installs_nnbook_only_when_missing(html_dir, tmp_path):
     harness = (
         "import importlib.util, subprocess, sys\n"
         "real_find_spec = importlib.util.find_spec\n"
-        "importlib.util.find_spec = lambda n, *a: None if n == 'nnbook' else real_find_spec(n, *a)\n"
+        "importlib.util.find_spec = (\n"
+        "    lambda n, *a: None if n == 'nnbook' else real_find_spec(n, *a))\n"
         f"subprocess.check_call = lambda cmd: subprocess.run([sys.executable, {str(fake_bin)!r},"
         " *cmd[1:]], check=True)\n" + source
     )
