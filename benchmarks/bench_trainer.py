@@ -449,6 +449,44 @@ def measure_peak(reps: int, torch_mod=None) -> dict[str, float]:
     return out
 
 
+def measure_step_gemms(reps: int, batch: int = 1024) -> dict[str, float]:
+    """Milliseconds for the large matrix products of one 784-512-512-10 training step.
+
+    A step at batch ``batch`` multiplies five big matrices (two forward, one input
+    gradient, two weight gradients; the 10-wide ones are negligible). Timed one by one,
+    best of ``reps``, with NumPy's BLAS and with XLA's kernels: no implementation built
+    on one of them can take a step faster than its sum.
+    """
+    rng = np.random.default_rng(2)
+    x = rng.standard_normal((batch, 784), dtype=np.float32)
+    h = rng.standard_normal((batch, 512), dtype=np.float32)
+    d = rng.standard_normal((batch, 512), dtype=np.float32)
+    w1 = rng.standard_normal((784, 512), dtype=np.float32)
+    w2 = rng.standard_normal((512, 512), dtype=np.float32)
+    products = [  # (left, right, function)
+        (x, w1, lambda a, b: a @ b),  # forward, layer 1
+        (h, w2, lambda a, b: a @ b),  # forward, layer 2
+        (d, w2, lambda a, b: a @ b.T),  # gradient of layer 2's input
+        (h, d, lambda a, b: a.T @ b),  # weight gradient, layer 2
+        (x, d, lambda a, b: a.T @ b),  # weight gradient, layer 1
+    ]
+
+    def best(fn, a, b, sync):
+        sync(fn(a, b))
+        t_best = np.inf
+        for _ in range(reps):
+            t = time.perf_counter()
+            sync(fn(a, b))
+            t_best = min(t_best, time.perf_counter() - t)
+        return t_best
+
+    out = {"numpy": 0.0, "xla": 0.0}
+    for a, b, fn in products:
+        out["numpy"] += best(fn, a, b, lambda r: r)
+        out["xla"] += best(jax.jit(fn), jnp.asarray(a), jnp.asarray(b), jax.block_until_ready)
+    return {k: 1e3 * v for k, v in out.items()}
+
+
 def cpu_jiffies() -> tuple[int, int] | None:
     """(busy, total) jiffies of the whole machine from /proc/stat, or None elsewhere."""
     try:
@@ -605,6 +643,14 @@ def print_report(cases, rows, summary, peak, peaks, load, args):
         f"mode: {'quick' if args.quick else 'full'}, {args.rounds} rounds interleaved, "
         "medians; flops per step = 6 * params * batch"
     )
+    if load.get("gemms"):
+        g = load["gemms"]
+        print(
+            f"the five large matrix products of one b1024 step, alone: NumPy {g['numpy']:.1f} ms, "
+            f"XLA {g['xla']:.1f} ms (XLA / NumPy time {g['xla'] / g['numpy']:.2f}); "
+            f"at NumPy's speed a step could reach at most {1e3 / g['numpy']:.1f} steps/s, "
+            f"at XLA's {1e3 / g['xla']:.1f}"
+        )
     head = (
         f"{'case':15s} {'implementation':31s} {'steps/s':>9s} {'samples/s':>10s} "
         f"{'GFLOP/s':>8s} {'%peak':>6s} {'IQR%':>5s} {'cpu/wall':>8s} {'first s':>8s} "
@@ -729,6 +775,8 @@ def main(argv=None) -> int:
         results += run_case(case, fresh, args.rounds, args.settle, log)
         take_peak()
     peak = max(peaks.values())
+    gemms = measure_step_gemms(peak_reps + 2)  # the matrix-product floor of a b1024 step
+    log(f"b1024 step's large matrix products alone (ms): {gemms}")
 
     wall, cpu, jiff1 = time.perf_counter() - wall0, self_cpu() - cpu0, cpu_jiffies()
     others = "n/a"
@@ -743,6 +791,7 @@ def main(argv=None) -> int:
         "self_cores": cpu / wall,
         "others_cores": others,
         "versions": versions,
+        "gemms": gemms,
     }
     rows, summary = summarise(cases, results, peak)
     print_report(cases, rows, summary, peak, peaks, load, args)

@@ -26,8 +26,8 @@ from pathlib import Path
 
 import nbformat
 from docutils import nodes
+from nnbook_pages import book_summary
 from sphinx.util import logging
-from sphinx.util.docutils import SphinxDirective
 
 logger = logging.getLogger(__name__)
 
@@ -223,14 +223,6 @@ class StatusTable(nodes.General, nodes.Element):
     """Placeholder filled in when the page is resolved, once every chapter has run."""
 
 
-class StatusDirective(SphinxDirective):
-    has_content = False
-
-    def run(self):
-        self.env.nnbook_status_docs.add(self.env.docname)
-        return [StatusTable()]
-
-
 def _chapters_in_order(env):
     order = []
     root = env.config.root_doc
@@ -279,31 +271,20 @@ def on_doctree_resolved(app, doctree, docname):
         placeholder.replace_self(nodes.raw("", table, format="html"))
 
 
-def on_env_get_outdated(app, env, added, changed, removed):
-    if added or changed or removed:
-        return sorted(env.nnbook_status_docs)
-    return []
-
-
 def on_builder_inited(app):
     env = app.env
     if not hasattr(env, "nnbook_meta"):
         env.nnbook_meta = {}
-    if not hasattr(env, "nnbook_status_docs"):
-        env.nnbook_status_docs = set()
 
 
 def on_purge(app, env, docname):
     env.nnbook_meta.pop(docname, None)
-    env.nnbook_status_docs.discard(docname)
 
 
 def on_merge(app, env, docnames, other):
     for doc in docnames:
         if doc in other.nnbook_meta:
             env.nnbook_meta[doc] = other.nnbook_meta[doc]
-        if doc in other.nnbook_status_docs:
-            env.nnbook_status_docs.add(doc)
 
 
 def on_build_finished(app, exc):
@@ -338,12 +319,10 @@ def on_build_finished(app, exc):
 def setup(app):
     app.add_config_value("nnbook_repository", "nnbook/nnbook", "html")
     app.add_config_value("nnbook_branch", "main", "html")
-    app.add_node(StatusTable)
-    app.add_directive("nnbook-status", StatusDirective)
+    book_summary(app, "nnbook-status", StatusTable, "nnbook_status_docs")
     app.connect("builder-inited", on_builder_inited)
     app.connect("doctree-read", on_doctree_read)
     app.connect("doctree-resolved", on_doctree_resolved)
-    app.connect("env-get-outdated", on_env_get_outdated)
     app.connect("env-purge-doc", on_purge)
     app.connect("env-merge-info", on_merge)
     app.connect("build-finished", on_build_finished)

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import yaml
 from docutils import nodes
-from sphinx.util.docutils import SphinxDirective
+from nnbook_pages import book_summary
 
 
 def load_cff(root: Path) -> dict:
@@ -62,12 +62,6 @@ class CitationPlaceholder(nodes.General, nodes.Element):
     pass
 
 
-class CitationDirective(SphinxDirective):
-    def run(self):
-        self.env.note_dependency(str(Path(self.env.srcdir).parent / "CITATION.cff"))
-        return [CitationPlaceholder()]
-
-
 def on_doctree_resolved(app, doctree, docname):
     placeholders = list(doctree.findall(CitationPlaceholder))
     if not placeholders:
@@ -92,15 +86,9 @@ def on_doctree_resolved(app, doctree, docname):
         p.replace_self(container)
 
 
-def on_env_get_outdated(app, env, added, changed, removed):
-    if added or changed or removed:
-        return [d for d in env.found_docs if d == "appendix/how-to-cite"]
-    return []
-
-
 def setup(app):
-    app.add_node(CitationPlaceholder)
-    app.add_directive("nnbook-citation", CitationDirective)
+    book_summary(
+        app, "nnbook-citation", CitationPlaceholder, "nnbook_citation_docs", ("CITATION.cff",)
+    )
     app.connect("doctree-resolved", on_doctree_resolved)
-    app.connect("env-get-outdated", on_env_get_outdated)
-    return {"version": "1.0", "parallel_read_safe": True, "parallel_write_safe": True}
+    return {"version": "1.1", "parallel_read_safe": True, "parallel_write_safe": True}

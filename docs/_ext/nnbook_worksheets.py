@@ -37,10 +37,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from docutils import nodes
+from nnbook_pages import book_summary
 from sphinx import addnodes
 from sphinx.errors import ExtensionError
 from sphinx.util import logging
-from sphinx.util.docutils import SphinxDirective
 
 logger = logging.getLogger(__name__)
 
@@ -1375,14 +1375,6 @@ class WorksheetTable(nodes.General, nodes.Element):
     """Placeholder for the table of worksheets, filled when the page is resolved."""
 
 
-class WorksheetsDirective(SphinxDirective):
-    has_content = False
-
-    def run(self):
-        self.env.nnbook_worksheet_docs.add(self.env.docname)
-        return [WorksheetTable()]
-
-
 def _link(text: str, uri: str) -> nodes.paragraph:
     para = nodes.paragraph()
     para += nodes.reference("", text, refuri=uri, internal=False, classes=["nnbook-worksheet"])
@@ -1429,32 +1421,8 @@ def on_doctree_resolved(app, doctree, docname):
         placeholder.replace_self(table.deepcopy())
 
 
-def on_env_get_outdated(app, env, added, changed, removed):
-    if added or changed or removed:
-        return sorted(env.nnbook_worksheet_docs)
-    return []
-
-
-def on_builder_inited(app):
-    if not hasattr(app.env, "nnbook_worksheet_docs"):
-        app.env.nnbook_worksheet_docs = set()
-
-
-def on_purge(app, env, docname):
-    env.nnbook_worksheet_docs.discard(docname)
-
-
-def on_merge(app, env, docnames, other):
-    env.nnbook_worksheet_docs |= {d for d in other.nnbook_worksheet_docs if d in docnames}
-
-
 def setup(app):
-    app.add_node(WorksheetTable)
-    app.add_directive("nnbook-worksheets", WorksheetsDirective)
-    app.connect("builder-inited", on_builder_inited)
+    book_summary(app, "nnbook-worksheets", WorksheetTable, "nnbook_worksheet_docs")
     app.connect("doctree-resolved", on_doctree_resolved)
-    app.connect("env-get-outdated", on_env_get_outdated)
-    app.connect("env-purge-doc", on_purge)
-    app.connect("env-merge-info", on_merge)
     app.connect("build-finished", on_build_finished)
     return {"version": "1.0", "parallel_read_safe": True, "parallel_write_safe": True}
