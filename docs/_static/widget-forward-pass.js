@@ -43,8 +43,11 @@
     var pic = svg("svg", { class: "nnbook-network", role: "img" });
     var legend = el("p", { class: "nnbook-legend" });
     var readout = el("p", { class: "nnbook-forward-readout", "aria-live": "polite" });
+    /* On a phone the diagram keeps a legible size and scrolls sideways in its own box. */
+    var box = el("div", { class: "nnbook-network-box" });
+    box.appendChild(pic);
     root.appendChild(controls);
-    root.appendChild(pic);
+    root.appendChild(box);
     root.appendChild(legend);
     root.appendChild(readout);
 
@@ -81,6 +84,7 @@
       var height = top + (maxN - 1) * SP + R + 2.4 * FONT;
       pic.setAttribute("viewBox", "0 0 " + width.toFixed(0) + " " + height.toFixed(0));
       pic.style.maxWidth = Math.round(width * 1.15) + "px";
+      pic.style.minWidth = Math.round(width * 0.75) + "px";  /* labels at least 10 px */
       var cx = function (i) { return x0 + i * DX; };
       var cy = function (i, j) { return top + ((maxN - 1) / 2 + j - (sizes[i] - 1) / 2) * SP; };
       while (pic.firstChild) pic.removeChild(pic.firstChild);
@@ -169,6 +173,16 @@
       }
       stepBtn.disabled = state.step >= L;
       resetBtn.disabled = state.step === 0;
+      /* a box that scrolls must be reachable by keyboard; one that does not, need not be */
+      if (box.scrollWidth > box.clientWidth + 1) {
+        box.setAttribute("tabindex", "0");
+        box.setAttribute("role", "region");
+        box.setAttribute("aria-label", "Network diagram, scrolls sideways");
+      } else {
+        box.removeAttribute("tabindex");
+        box.removeAttribute("role");
+        box.removeAttribute("aria-label");
+      }
     }
 
     function stop() {
