@@ -36,6 +36,12 @@ one
 
 two
 ```
+
+```{toctree}
+:caption: Back matter
+
+notes
+```
 """
 
 CHAPTER = """\
@@ -66,6 +72,7 @@ def _book(src: Path) -> None:
     (src / "index.md").write_text(INDEX)
     (src / "one.md").write_text(CHAPTER.format(title="One", name="one"))
     (src / "two.md").write_text(CHAPTER.format(title="Two", name="two"))
+    (src / "notes.md").write_text("# Notes\n\nAs {numref}`fig-one` shows.\n")
     (src / "pic.png").write_bytes(PNG)
 
 
@@ -96,3 +103,23 @@ def test_second_part_continues_numbering_and_a_rebuild_writes_nothing(tmp_path):
     changed = [p.name for p, t in stamp.items() if p.stat().st_mtime_ns != t]
     assert set(changed) <= {"genindex.html", "search.html"}, f"rewritten: {changed}"
     assert "Fig. 2.1" in (out / "html" / "two.html").read_text()
+
+
+def test_a_figure_added_in_part_one_updates_every_page_citing_it(tmp_path):
+    pytest.importorskip("myst_parser")
+    src, out = tmp_path / "src", tmp_path / "out"
+    _book(src)
+    _build(src, out)
+    one = src / "one.md"
+    one.write_text(
+        one.read_text().replace(
+            "# One\n", "# One\n\n```{figure} pic.png\n:name: fig-first\n\nNew.\n```\n"
+        )
+    )
+    _build(src, out)
+    page_one = (out / "html" / "one.html").read_text()
+    assert "Fig. 1.2" in page_one  # fig-one moved from 1.1 to 1.2
+    two = (out / "html" / "two.html").read_text()
+    assert "Fig. 2.1" in two and "Fig. 1.2" in two, "Part II keeps its numbers; its ref follows"
+    # An unnumbered page whose own numbers never change still shows the new number.
+    assert "Fig. 1.2" in (out / "html" / "notes.html").read_text()

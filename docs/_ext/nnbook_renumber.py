@@ -92,8 +92,11 @@ def _renumber(app, env) -> list[str]:
     return sorted(
         doc
         for doc in set(env.toc_secnumbers) | set(old_sec) | set(env.toc_fignumbers) | set(old_fig)
-        if env.toc_secnumbers.get(doc) != old_sec.get(doc)
-        or env.toc_fignumbers.get(doc) != old_fig.get(doc)
+        if doc in env.all_docs  # not a page removed since
+        and (
+            env.toc_secnumbers.get(doc) != old_sec.get(doc)
+            or env.toc_fignumbers.get(doc) != old_fig.get(doc)
+        )
     )
 
 
