@@ -39,10 +39,14 @@ version = release = _nnbook_version()
 language = "en"
 
 # Where the book is published and where its sources live. One setting drives the
-# "Open in Colab" links and the citation URLs; forks change these two lines.
+# "Open in Colab" links and the citation URLs; forks change these lines.
 nnbook_repository = os.environ.get("NNBOOK_REPOSITORY", "nnbook/nnbook")
 nnbook_branch = os.environ.get("NNBOOK_BRANCH", "main")
-html_baseurl = os.environ.get("NNBOOK_BASEURL", "https://nnbook.github.io/nnbook/")
+# The published address, printed on the worksheets. Pages name it in a canonical link
+# only when built for publishing (the Pages workflow sets NNBOOK_CANONICAL=1): a local
+# or CI build then refers to no other host.
+nnbook_baseurl = os.environ.get("NNBOOK_BASEURL", "https://nnbook.github.io/nnbook/")
+html_baseurl = nnbook_baseurl if os.environ.get("NNBOOK_CANONICAL") == "1" else ""
 
 # -- Extensions ----------------------------------------------------------------
 extensions = [

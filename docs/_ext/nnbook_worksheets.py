@@ -638,7 +638,7 @@ def collect_chapter(app, docname: str, cache_dir: Path, fontsize: float) -> Chap
     doctree = env.get_and_resolve_doctree(docname, app.builder)
     secnum = env.toc_secnumbers.get(docname, {}).get("", ())
     title = " ".join(env.titles[docname].astext().split()) if docname in env.titles else docname
-    base = app.config.html_baseurl.rstrip("/") + "/"
+    base = app.config.nnbook_baseurl.rstrip("/") + "/"
     chapter = Chapter(docname, ".".join(map(str, secnum)), title, f"{base}{docname}.html")
     fignumbers = env.toc_fignumbers.get(docname, {}).get("exercise", {})
     by_label = {}
@@ -1261,7 +1261,7 @@ def _info(app) -> SheetInfo:
     return SheetInfo(
         book_title=app.config.project,
         version=str(app.config.release),
-        baseurl=app.config.html_baseurl.rstrip("/") + "/",
+        baseurl=app.config.nnbook_baseurl.rstrip("/") + "/",
     )
 
 
@@ -1422,6 +1422,7 @@ def on_doctree_resolved(app, doctree, docname):
 
 
 def setup(app):
+    app.add_config_value("nnbook_baseurl", "https://nnbook.github.io/nnbook/", "html")
     book_summary(app, "nnbook-worksheets", WorksheetTable, "nnbook_worksheet_docs")
     app.connect("doctree-resolved", on_doctree_resolved)
     app.connect("build-finished", on_build_finished)
