@@ -26,7 +26,7 @@ from pathlib import Path
 
 import nbformat
 from docutils import nodes
-from nnbook_pages import book_summary
+from nnbook_pages import book_summary, per_page_store
 from sphinx.util import logging
 
 logger = logging.getLogger(__name__)
@@ -271,22 +271,6 @@ def on_doctree_resolved(app, doctree, docname):
         placeholder.replace_self(nodes.raw("", table, format="html"))
 
 
-def on_builder_inited(app):
-    env = app.env
-    if not hasattr(env, "nnbook_meta"):
-        env.nnbook_meta = {}
-
-
-def on_purge(app, env, docname):
-    env.nnbook_meta.pop(docname, None)
-
-
-def on_merge(app, env, docnames, other):
-    for doc in docnames:
-        if doc in other.nnbook_meta:
-            env.nnbook_meta[doc] = other.nnbook_meta[doc]
-
-
 def on_build_finished(app, exc):
     if exc is not None or app.builder.format != "html":
         return
@@ -320,10 +304,8 @@ def setup(app):
     app.add_config_value("nnbook_repository", "nnbook/nnbook", "html")
     app.add_config_value("nnbook_branch", "main", "html")
     book_summary(app, "nnbook-status", StatusTable, "nnbook_status_docs")
-    app.connect("builder-inited", on_builder_inited)
+    per_page_store(app, "nnbook_meta")  # per chapter: seconds, device, versions, title
     app.connect("doctree-read", on_doctree_read)
     app.connect("doctree-resolved", on_doctree_resolved)
-    app.connect("env-purge-doc", on_purge)
-    app.connect("env-merge-info", on_merge)
     app.connect("build-finished", on_build_finished)
     return {"version": "1.0", "parallel_read_safe": True, "parallel_write_safe": True}

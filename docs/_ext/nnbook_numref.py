@@ -17,6 +17,7 @@ the pages citing a page whose numbers changed are written again too.
 
 from __future__ import annotations
 
+from nnbook_pages import per_page_store
 from sphinx import addnodes
 from sphinx.domains.std import StandardDomain
 
@@ -61,21 +62,6 @@ def on_doctree_read(app, doctree):
     }
 
 
-def on_builder_inited(app):
-    if not hasattr(app.env, "nnbook_numref_targets"):
-        app.env.nnbook_numref_targets = {}
-
-
-def on_purge(app, env, docname):
-    env.nnbook_numref_targets.pop(docname, None)
-
-
-def on_merge(app, env, docnames, other):
-    for doc in docnames:
-        if doc in other.nnbook_numref_targets:
-            env.nnbook_numref_targets[doc] = other.nnbook_numref_targets[doc]
-
-
 def _numbers(env):
     return dict(env.toc_secnumbers), dict(env.toc_fignumbers)
 
@@ -111,10 +97,8 @@ def citing_pages(app, env) -> list[str]:
 
 def setup(app):
     app.add_domain(NumrefCachingDomain, override=True)
-    app.connect("builder-inited", on_builder_inited)
+    per_page_store(app, "nnbook_numref_targets")
     app.connect("doctree-read", on_doctree_read)
-    app.connect("env-purge-doc", on_purge)
-    app.connect("env-merge-info", on_merge)
     # Before nnbook_renumber's unshift (100) and after its renumber (900).
     app.connect("env-get-updated", snapshot, priority=50)
     app.connect("env-get-updated", citing_pages, priority=950)

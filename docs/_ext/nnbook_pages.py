@@ -9,7 +9,8 @@ or its list would go stale on an incremental build.
 
 ``book_summary(app, name, node_class, attr)`` does that bookkeeping once for all three:
 the directive, the set of pages in ``env.<attr>`` (kept through parallel reads), and
-the ``env-get-outdated`` hook.
+the ``env-get-outdated`` hook. ``per_page_store`` is the part that keeps a per-page
+dict or set in the environment; other extensions use it for their own page data.
 """
 
 from __future__ import annotations
@@ -18,6 +19,35 @@ from pathlib import Path
 
 from docutils import nodes
 from sphinx.util.docutils import SphinxDirective
+
+
+def per_page_store(app, attr: str, kind: type[dict] | type[set] = dict) -> None:
+    """Keep ``env.<attr>``, a dict or a set keyed by docname, right on incremental builds.
+
+    It is created once, loses a page's entry when the page is read again or removed, and
+    gathers the entries written by the parallel readers.
+    """
+
+    def init(app):
+        if not hasattr(app.env, attr):
+            setattr(app.env, attr, kind())
+
+    def purge(app, env, docname):
+        store = getattr(env, attr)
+        store.pop(docname, None) if kind is dict else store.discard(docname)
+
+    def merge(app, env, docnames, other):
+        mine, theirs = getattr(env, attr), getattr(other, attr, kind())
+        for doc in docnames:
+            if doc in theirs:
+                if kind is dict:
+                    mine[doc] = theirs[doc]
+                else:
+                    mine.add(doc)
+
+    app.connect("builder-inited", init)
+    app.connect("env-purge-doc", purge)
+    app.connect("env-merge-info", merge)
 
 
 def book_summary(
@@ -39,23 +69,11 @@ def book_summary(
             getattr(self.env, attr).add(self.env.docname)
             return [node_class()]
 
-    def init(app):
-        if not hasattr(app.env, attr):
-            setattr(app.env, attr, set())
-
     def outdated(app, env, added, changed, removed):
         return sorted(getattr(env, attr)) if added or changed or removed else []
-
-    def purge(app, env, docname):
-        getattr(env, attr).discard(docname)
-
-    def merge(app, env, docnames, other):
-        getattr(env, attr).update(d for d in getattr(other, attr, ()) if d in docnames)
 
     Directive.__name__ = f"{node_class.__name__}Directive"
     app.add_node(node_class)
     app.add_directive(name, Directive)
-    app.connect("builder-inited", init)
+    per_page_store(app, attr, set)
     app.connect("env-get-outdated", outdated)
-    app.connect("env-purge-doc", purge)
-    app.connect("env-merge-info", merge)

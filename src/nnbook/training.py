@@ -190,14 +190,10 @@ def _check_opt_state(opt_state: Any, fresh: Any) -> None:
         raise ValueError(
             f"opt_state: expected the state of this optimizer for these params, {want}; got {got}"
         )
-    for path, a, b in zip(
-        jax.tree_util.tree_flatten_with_path(fresh)[0],
-        jax.tree.leaves(fresh),
-        jax.tree.leaves(opt_state),
-        strict=True,
-    ):
+    leaves = jax.tree.leaves(opt_state)
+    for (path, a), b in zip(jax.tree_util.tree_leaves_with_path(fresh), leaves, strict=True):
         if jnp.shape(a) != jnp.shape(b):
-            where = jax.tree_util.keystr(path[0])
+            where = jax.tree_util.keystr(path)
             raise ValueError(f"opt_state{where}: expected shape {jnp.shape(a)}, got {jnp.shape(b)}")
 
 
