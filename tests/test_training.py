@@ -271,3 +271,57 @@ def test_bad_inputs_raise_naming_the_argument(change, error, message):
 def test_evaluate_rejects_mismatched_lengths():
     with pytest.raises(ValueError, match="^y: expected as many rows"):
         evaluate(mlp, init_mlp(jax.random.key(0), (2, 3)), jnp.ones((4, 2)), jnp.zeros(3, int))
+
+
+def _key_probe_loss(w, x, y, key):
+    """Least squares plus a draw from the step's key: step_loss records every key used."""
+    return 0.0 * linear_loss(w, x, y) + jax.random.uniform(key)
+
+
+def test_loss_takes_key_gives_every_step_its_own_key(line):
+    x, y = line
+    run = fit(
+        jax.random.key(5), jnp.zeros((2, 1)), _key_probe_loss, sgd(0.1), x, y, epochs=3,
+        batch_size=8, loss_takes_key=True,
+    )  # fmt: skip
+    draws = run.history.step_loss  # 3 epochs x 5 steps
+    assert draws.shape == (15,) and len(np.unique(draws)) == 15
+    # The documented derivation: fold_in(fold_in(fold_in(key, 2**32 - 1), epoch), step).
+    stream = jax.random.fold_in(jax.random.key(5), 2**32 - 1)
+    want = [
+        jax.random.uniform(jax.random.fold_in(jax.random.fold_in(stream, e), i))
+        for e in range(3)
+        for i in range(5)
+    ]
+    np.testing.assert_array_equal(draws, np.asarray(want, np.float32))
+    again = fit(
+        jax.random.key(5), jnp.zeros((2, 1)), _key_probe_loss, sgd(0.1), x, y, epochs=3,
+        batch_size=8, loss_takes_key=True,
+    )  # fmt: skip
+    np.testing.assert_array_equal(again.history.step_loss, draws)  # deterministic given key
+
+
+def test_loss_takes_key_leaves_the_shuffling_alone(line):
+    """A loss that ignores its key trains bit for bit as the keyless path does."""
+    x, y = line
+    args = (jnp.zeros((2, 1)), None, adam(0.05), x, y)
+    plain = fit(jax.random.key(7), *args[:1], linear_loss, *args[2:], epochs=4, batch_size=8)
+    keyed = fit(
+        jax.random.key(7), *args[:1], lambda w, x, y, key: linear_loss(w, x, y), *args[2:],
+        epochs=4, batch_size=8, loss_takes_key=True,
+    )  # fmt: skip
+    np.testing.assert_array_equal(keyed.history.step_loss, plain.history.step_loss)
+    np.testing.assert_array_equal(keyed.params, plain.params)
+
+
+def test_make_train_step_with_key_passes_it_to_the_loss():
+    step = make_train_step(_key_probe_loss, sgd(0.1), loss_takes_key=True, donate=False)
+    w, state, x, y = jnp.zeros((2, 1)), sgd(0.1).init(None), jnp.ones((3, 2)), jnp.zeros(3)
+    _, _, loss = step(w, state, x, y, jax.random.key(3))
+    assert float(loss) == float(jax.random.uniform(jax.random.key(3)))
+    _, _, other = step(w, state, x, y, jax.random.key(4))
+    assert float(other) != float(loss)
+    with pytest.raises(TypeError):  # the keyed step needs its key
+        step(w, state, x, y)
+    with pytest.raises(TypeError, match="^loss_takes_key: expected True or False, got 'yes'"):
+        make_train_step(linear_loss, sgd(0.1), loss_takes_key="yes")

@@ -40,9 +40,12 @@ class FitResult(NamedTuple):
     history: History
 
 
-def _check_fns(loss_fn: Any, optimizer: Any) -> None:
+def _check_fns(loss_fn: Any, optimizer: Any, loss_takes_key: Any = False) -> None:
+    if not isinstance(loss_takes_key, bool):
+        raise TypeError(f"loss_takes_key: expected True or False, got {loss_takes_key!r}")
     if not callable(loss_fn):
-        raise TypeError(f"loss_fn: expected a function loss_fn(params, x, y), got {loss_fn!r}")
+        sig = "loss_fn(params, x, y, key)" if loss_takes_key else "loss_fn(params, x, y)"
+        raise TypeError(f"loss_fn: expected a function {sig}, got {loss_fn!r}")
     if not (
         callable(getattr(optimizer, "init", None)) and callable(getattr(optimizer, "update", None))
     ):
@@ -52,7 +55,11 @@ def _check_fns(loss_fn: Any, optimizer: Any) -> None:
 
 
 def make_train_step(
-    loss_fn: Callable, optimizer: GradientTransformation, *, donate: bool = True
+    loss_fn: Callable,
+    optimizer: GradientTransformation,
+    *,
+    donate: bool = True,
+    loss_takes_key: bool = False,
 ) -> Callable:
     """Build ``step(params, opt_state, x, y) -> (params, opt_state, loss)`` as ONE ``jax.jit``.
 
@@ -63,6 +70,8 @@ def make_train_step(
         optimizer: A :class:`~nnbook.optimizers.GradientTransformation` (or an optax one).
         donate: Donate ``params`` and ``opt_state`` (``donate_argnums=(0, 1)``) so XLA
             reuses their memory; the arrays passed in are deleted after the call.
+        loss_takes_key: For a stochastic loss (dropout): the step becomes
+            ``step(params, opt_state, x, y, key)`` and calls ``loss_fn(params, x, y, key)``.
 
     Returns:
         The jitted step. It returns the loss *before* the update.
@@ -75,28 +84,54 @@ def make_train_step(
         ...     w, state, loss = step(w, state, jnp.array([1.0, 2.0]), jnp.array([3.0, 6.0]))
         >>> round(float(w), 3)  # y = 3 x
         3.0
-    """
-    _check_fns(loss_fn, optimizer)
 
-    def step(params, opt_state, x, y):
-        loss, grads = jax.value_and_grad(loss_fn)(params, x, y)
+        With ``loss_takes_key=True`` the caller passes a fresh key every step:
+
+        >>> noisy = lambda w, x, y, key: jnp.mean((x * w - y) ** 2) + 0 * jax.random.normal(key)
+        >>> step = make_train_step(noisy, sgd(0.1), loss_takes_key=True)
+        >>> w, state, loss = step(w, state, jnp.array([1.0]), jnp.array([3.0]), jax.random.key(0))
+    """
+    _check_fns(loss_fn, optimizer, loss_takes_key)
+
+    def step(params, opt_state, x, y, *key):  # key: () or (key,), by loss_takes_key
+        loss, grads = jax.value_and_grad(loss_fn)(params, x, y, *key)
         updates, opt_state = optimizer.update(grads, opt_state, params)
         return apply_updates(params, updates), opt_state, loss
 
+    if loss_takes_key:
+
+        def keyed_step(params, opt_state, x, y, key):
+            return step(params, opt_state, x, y, key)
+
+        return jax.jit(keyed_step, donate_argnums=(0, 1) if donate else ())
     return jax.jit(step, donate_argnums=(0, 1) if donate else ())
 
 
 EPOCHS_PER_CALL = 32  # epochs that fit runs in one compiled call (without eval_data)
 
 
+# fold_in data for the per-step loss keys; shuffling folds in the epoch (< 2**32 - 1).
+_LOSS_KEY_STREAM = 0xFFFFFFFF
+
+
+def _loss_keys(key: Any, epoch: Any, n_batches: int) -> Any:
+    """The keys ``loss_fn`` gets in one epoch, one per step, apart from the shuffling's.
+
+    step i of epoch e: ``fold_in(fold_in(fold_in(key, 2**32 - 1), e), i)``.
+    """
+    per_epoch = jax.random.fold_in(jax.random.fold_in(key, _LOSS_KEY_STREAM), epoch)
+    return jax.vmap(lambda i: jax.random.fold_in(per_epoch, i))(jnp.arange(n_batches))
+
+
 @functools.lru_cache(maxsize=32)
-def _epoch_fn(loss_fn: Callable, optimizer: Any) -> Callable:
+def _epoch_fn(loss_fn: Callable, optimizer: Any, loss_takes_key: bool = False) -> Callable:
     """Jitted epochs ``first .. last - 1`` for one (loss_fn, optimizer), cached across fits.
 
     One call runs ``per_call`` epochs in a ``lax.scan``; epochs at or past ``last`` are
     skipped (``lax.cond``), so one compiled program serves every number of epochs.
     """
-    step = make_train_step(loss_fn, optimizer, donate=False)  # inlined into the scan
+    # inlined into the scan
+    step = make_train_step(loss_fn, optimizer, donate=False, loss_takes_key=loss_takes_key)
 
     def one_epoch(carry, x, y, key, epoch, batch_size):
         n_batches = x.shape[0] // batch_size
@@ -106,6 +141,8 @@ def _epoch_fn(loss_fn: Callable, optimizer: Any) -> Callable:
             order = jax.random.permutation(jax.random.fold_in(key, epoch), x.shape[0])
             order = order[: n_batches * batch_size].reshape(n_batches, batch_size)
             batches = (x[order], y[order])  # (n_batches, batch_size, ...)
+        if loss_takes_key:  # a fresh key for every step's loss_fn (dropout)
+            batches = (*batches, _loss_keys(key, epoch, n_batches))
 
         def body(carry, batch):  # one optimizer step per mini-batch
             params, opt_state, loss = step(*carry, *batch)
@@ -217,6 +254,7 @@ def fit(
     eval_data: tuple[ArrayLike, ArrayLike] | None = None,
     apply_fn: Callable | None = None,
     opt_state: Any = None,
+    loss_takes_key: bool = False,
 ) -> FitResult:
     """Train with mini-batch gradient descent, one compiled ``lax.scan`` per epoch.
 
@@ -228,7 +266,7 @@ def fit(
     calls. The ``params`` passed in are copied first, so they stay usable.
 
     Args:
-        key: A ``jax.random.key`` for shuffling.
+        key: A ``jax.random.key`` for shuffling (and for ``loss_fn``'s keys).
         params: Initial parameters (any pytree).
         loss_fn: ``loss_fn(params, x_batch, y_batch) -> scalar``.
         optimizer: A :class:`~nnbook.optimizers.GradientTransformation` (or an optax one).
@@ -243,6 +281,11 @@ def fit(
             an earlier :class:`FitResult` (Adam's moments and step count); ``None``
             starts afresh with ``optimizer.init(params)``. Epochs count from 0 again, so
             pass a new ``key`` to continue with new shuffles.
+        loss_takes_key: For a stochastic loss (dropout): call
+            ``loss_fn(params, x_batch, y_batch, step_key)`` with a fresh key every step,
+            ``fold_in(fold_in(fold_in(key, 2**32 - 1), epoch), step_in_epoch)``: a stream
+            apart from the shuffling's ``fold_in(key, epoch)``, so switching it on leaves
+            the batch order unchanged, and the same ``key`` gives the same run.
 
     Returns:
         A :class:`FitResult` ``(params, opt_state, history)``.
@@ -259,9 +302,19 @@ def fit(
         ...              epochs=20, batch_size=8)
         >>> result.history.step_loss.shape, round(float(result.params[0, 0]), 3)
         ((80,), 2.0)
+
+        A stochastic loss takes a fourth argument, a key that differs from step to step:
+
+        >>> def noisy(w, x, y, key):  # the targets jitter a little at every step
+        ...     y = y + 0.01 * jax.random.normal(key, y.shape)
+        ...     return jnp.mean((x @ w - y) ** 2)
+        >>> result = fit(jax.random.key(0), jnp.zeros((1, 1)), noisy, sgd(0.5), x, 2 * x,
+        ...              epochs=20, batch_size=8, loss_takes_key=True)
+        >>> round(float(result.params[0, 0]), 2)
+        2.0
     """
     _check_key(key)
-    _check_fns(loss_fn, optimizer)
+    _check_fns(loss_fn, optimizer, loss_takes_key)
     x, y = _check_xy(x, y)
     n = x.shape[0]
     epochs = check_positive_int("epochs", epochs)
@@ -288,7 +341,7 @@ def fit(
     # fit donates its buffers to XLA; copy first so the caller's arrays stay valid.
     params = jax.tree.map(jnp.array, params)
     opt_state = jax.tree.map(jnp.array, opt_state)
-    run_epochs = _epoch_fn(loss_fn, optimizer)
+    run_epochs = _epoch_fn(loss_fn, optimizer, loss_takes_key)
     # Several epochs run in one compiled call (one per call when evaluating after each),
     # and no call waits for the one before: JAX runs them in order while Python queues
     # the next. The losses stay on the device until the end, fetched in one transfer.
