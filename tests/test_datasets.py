@@ -1,6 +1,4 @@
-"""nnbook.datasets: shapes, dtypes, ranges, determinism, balance, and the IDX reader."""
-
-import gzip
+"""nnbook.datasets: shapes, dtypes, ranges, determinism and balance of the small sets."""
 
 import jax
 import jax.numpy as jnp
@@ -8,12 +6,10 @@ import numpy as np
 import pytest
 
 from nnbook.datasets import (
-    MNIST_SHA256,
     SPAM_FEATURES,
     Dataset,
     blobs,
     load_digits,
-    load_mnist,
     moons,
     spam_emails,
     spirals,
@@ -160,100 +156,3 @@ def test_spam_counts():
 def test_toy_bad_inputs(call, error, message):
     with pytest.raises(error, match=message):
         call()
-
-
-# ---------------------------------------------------------------- MNIST IDX files
-
-
-def idx_bytes(array: np.ndarray, magic: int | None = None) -> bytes:
-    """Encode a uint8 array in IDX format: magic, big-endian int32 dims, then the data."""
-    magic = {1: 2049, 3: 2051}[array.ndim] if magic is None else magic
-    dims = b"".join(int(d).to_bytes(4, "big") for d in array.shape)
-    return magic.to_bytes(4, "big") + dims + array.astype(np.uint8).tobytes()
-
-
-@pytest.fixture
-def fake_mnist(tmp_path):
-    """Small IDX files: training set raw, test set gzipped; 5x4 'images'."""
-    rng = np.random.default_rng(0)
-    arrays = {
-        "train-images-idx3-ubyte": rng.integers(0, 256, (7, 5, 4)),
-        "train-labels-idx1-ubyte": rng.integers(0, 10, 7),
-        "t10k-images-idx3-ubyte.gz": rng.integers(0, 256, (3, 5, 4)),
-        "t10k-labels-idx1-ubyte.gz": np.array([9, 0, 4]),
-    }
-    for name, array in arrays.items():
-        data = idx_bytes(array)
-        (tmp_path / name).write_bytes(gzip.compress(data) if name.endswith(".gz") else data)
-    return tmp_path, arrays
-
-
-def test_load_mnist_reads_raw_and_gz(fake_mnist):
-    path, arrays = fake_mnist
-    data = load_mnist(path, verify=False)
-    assert data.x_train.shape == (7, 20) and data.x_test.shape == (3, 20)
-    assert data.x_train.dtype == np.float32 and data.y_test.dtype == np.int32
-    np.testing.assert_allclose(
-        data.x_train, arrays["train-images-idx3-ubyte"].reshape(7, 20) / 255.0, rtol=1e-6
-    )
-    np.testing.assert_array_equal(data.y_train, arrays["train-labels-idx1-ubyte"])
-    np.testing.assert_array_equal(data.y_test, [9, 0, 4])
-    assert 0.0 <= data.x_test.min() and data.x_test.max() <= 1.0
-
-
-def test_load_mnist_checks_sha256_by_default(fake_mnist):
-    path, _ = fake_mnist
-    with pytest.raises(ValueError, match="SHA-256 .* does not match the standard MNIST file"):
-        load_mnist(path)
-    assert all(len(h) == 64 and int(h, 16) >= 0 for h in MNIST_SHA256.values())
-
-
-def test_load_mnist_accepts_dot_spelling(fake_mnist):
-    path, _ = fake_mnist
-    (path / "train-images-idx3-ubyte").rename(path / "train-images.idx3-ubyte")
-    assert load_mnist(path, verify=False).x_train.shape == (7, 20)
-
-
-def test_load_mnist_names_missing_files(fake_mnist, tmp_path_factory):
-    path, _ = fake_mnist
-    (path / "t10k-labels-idx1-ubyte.gz").unlink()
-    with pytest.raises(FileNotFoundError, match=r"missing t10k-labels-idx1-ubyte\[\.gz\]$"):
-        load_mnist(path, verify=False)
-    with pytest.raises(FileNotFoundError, match="missing train-images-idx3-ubyte"):
-        load_mnist(tmp_path_factory.mktemp("empty"))
-
-
-def test_load_mnist_truncated_file(fake_mnist):
-    path, _ = fake_mnist
-    f = path / "train-images-idx3-ubyte"
-    f.write_bytes(f.read_bytes()[:-5])
-    with pytest.raises(
-        ValueError, match=r"train-images-idx3-ubyte: expected 156 bytes .*truncated"
-    ):
-        load_mnist(path, verify=False)
-    f.write_bytes(f.read_bytes()[:10])  # not even a full header
-    with pytest.raises(ValueError, match="truncated"):
-        load_mnist(path, verify=False)
-
-
-def test_load_mnist_truncated_gzip(fake_mnist):
-    path, _ = fake_mnist
-    f = path / "t10k-images-idx3-ubyte.gz"
-    f.write_bytes(f.read_bytes()[:-12])
-    with pytest.raises(ValueError, match="cannot read t10k-images-idx3-ubyte.gz"):
-        load_mnist(path, verify=False)
-
-
-def test_load_mnist_wrong_magic(fake_mnist):
-    path, arrays = fake_mnist
-    # A labels file where an images file belongs: magic 2049 instead of 2051.
-    (path / "train-images-idx3-ubyte").write_bytes(idx_bytes(np.zeros(7), magic=2049))
-    with pytest.raises(ValueError, match="expected IDX magic number 2051 .* got 2049"):
-        load_mnist(path, verify=False)
-
-
-def test_load_mnist_mismatched_counts(fake_mnist):
-    path, _ = fake_mnist
-    (path / "train-labels-idx1-ubyte").write_bytes(idx_bytes(np.zeros(6)))
-    with pytest.raises(ValueError, match="train files: expected one label in 0..9 per image"):
-        load_mnist(path, verify=False)

@@ -1,19 +1,15 @@
-"""Data sets for the book (chapters 2, 4 and 9); nothing is ever downloaded.
+"""Small data sets for Parts I-II (chapters 2-8); nothing is ever downloaded.
 
 * Chapter 2: :func:`spam_emails`, two count features a single neuron can separate.
 * Chapter 4: toy 2-D sets :func:`xor`, :func:`moons`, :func:`spirals`, :func:`blobs`,
   drawn with ``jax.random`` from an explicit key (returned as JAX arrays).
-* Chapter 9: :func:`load_digits` (scikit-learn's bundled 8x8 digits) and
-  :func:`load_mnist`, which reads the four standard IDX files from a folder you
-  provide and checks them (returned as NumPy arrays, ready to send to a device).
+* Chapters 1 and 6-8: :func:`load_digits`, scikit-learn's bundled 8x8 digits (NumPy arrays).
+* The real 28x28 MNIST digits of Part III are in :mod:`nnbook.mnist`.
 
 Every set has float32 inputs ``x`` of shape (n, d) and int32 labels ``y`` of shape (n,).
 """
 
-import gzip
-import hashlib
 import math
-from pathlib import Path
 from typing import NamedTuple
 
 import jax
@@ -24,18 +20,6 @@ from jaxtyping import Array, ArrayLike, PRNGKeyArray
 from nnbook._checks import check_positive_int
 
 SPAM_FEATURES = ("suspicious words", "external links")
-
-# SHA-256 of the four *decompressed* IDX files of LeCun, Cortes & Burges' MNIST (the
-# same bytes inside the published train-images-idx3-ubyte.gz etc., whose own gzip
-# SHA-256s are 440fcabf..., 3552534a..., 8d422c7b..., f7ae60f9...). Hashing the
-# decompressed bytes accepts both raw files and any re-compressed copy.
-MNIST_SHA256 = {
-    "train-images-idx3-ubyte": "ba891046e6505d7aadcbbe25680a0738ad16aec93bde7f9b65e87a2fc25776db",
-    "train-labels-idx1-ubyte": "65a50cbbf4e906d70832878ad85ccda5333a97f0f4c3dd2ef09a8a9eef7101c5",
-    "t10k-images-idx3-ubyte": "0fa7898d509279e482958e8ce81c8e77db3f2f8254e26661ceb7762c4d494ce7",
-    "t10k-labels-idx1-ubyte": "ff7bcfd416de33731a308c3f266cc351222c34898ecbeaf847f06e48f7ec33f2",
-}
-_IDX_MAGIC = {1: 2049, 3: 2051}  # unsigned bytes, 1-D labels / 3-D images (big-endian)
 
 
 class Dataset(NamedTuple):
@@ -79,96 +63,6 @@ def load_digits(test_fraction: float = 0.25, seed: int = 0) -> Dataset:
         x, y, test_size=test_fraction, stratify=y, random_state=int(seed)
     )
     return Dataset(x_tr, y_tr, x_te, y_te)
-
-
-def _read_idx(path: Path, ndim: int) -> tuple[np.ndarray, bytes]:
-    """Read one IDX file (raw or .gz), check its magic number and size; also return its bytes."""
-    opener = gzip.open if path.suffix == ".gz" else open
-    try:
-        with opener(path, "rb") as f:
-            data = f.read()
-    except (OSError, EOFError) as err:  # gzip raises these for damaged archives
-        raise ValueError(f"path: cannot read {path.name}: {err}") from None
-    magic = int.from_bytes(data[:4], "big")
-    if len(data) >= 4 and magic != _IDX_MAGIC[ndim]:
-        raise ValueError(
-            f"path: {path.name}: expected IDX magic number {_IDX_MAGIC[ndim]} "
-            f"({ndim}-D unsigned bytes), got {magic}"
-        )
-    header = 4 + 4 * ndim  # magic, then one big-endian int32 per dimension
-    if len(data) < header:
-        raise ValueError(f"path: {path.name} is truncated: {len(data)} bytes, less than a header")
-    shape = [int.from_bytes(data[i : i + 4], "big") for i in range(4, header, 4)]
-    expected = header + math.prod(shape)
-    if len(data) != expected:
-        raise ValueError(
-            f"path: {path.name}: expected {expected} bytes for shape {tuple(shape)}, got "
-            f"{len(data)} ({'truncated' if len(data) < expected else 'trailing data'})"
-        )
-    return np.frombuffer(data, np.uint8, offset=header).reshape(shape), data
-
-
-def load_mnist(path: str | Path, *, verify: bool = True) -> Dataset:
-    """MNIST from the four standard IDX files in folder ``path`` (raw or ``.gz``).
-
-    x = pixel / 255 ∈ [0, 1]⁷⁸⁴ (28x28 images, flattened row by row)
-
-    Nothing is downloaded: put ``train-images-idx3-ubyte``, ``train-labels-idx1-ubyte``,
-    ``t10k-images-idx3-ubyte`` and ``t10k-labels-idx1-ubyte`` (each optionally ``.gz``,
-    and ``-idx`` may also be spelled ``.idx``) in ``path``.
-
-    Args:
-        path: Folder holding the four files.
-        verify: Check each file's SHA-256 against :data:`MNIST_SHA256` (the decompressed
-            standard files). Structure (magic numbers, sizes, labels 0-9, matching
-            counts) is always checked; ``verify=False`` allows other IDX data.
-
-    Returns:
-        A :class:`Dataset` of NumPy arrays: ``x`` float32 (n, 784), ``y`` int32 (n,).
-
-    Raises:
-        FileNotFoundError: Naming every missing file.
-        ValueError: For a wrong magic number, a truncated file or a checksum mismatch.
-
-    Examples:
-        >>> load_mnist("/nonexistent")  # doctest: +ELLIPSIS
-        Traceback (most recent call last):
-        ...
-        FileNotFoundError: path: expected the MNIST IDX files in /nonexistent, missing ...
-    """
-    folder = Path(path)
-    arrays, missing = {}, []
-    for name in MNIST_SHA256:
-        spellings = (name, name.replace("-idx", ".idx"))
-        found = [folder / (s + g) for s in spellings for g in ("", ".gz")]
-        found = [p for p in found if p.is_file()]
-        if not found:
-            missing.append(name + "[.gz]")
-            continue
-        array, raw = _read_idx(found[0], ndim=3 if "images" in name else 1)
-        if verify and hashlib.sha256(raw).hexdigest() != MNIST_SHA256[name]:
-            raise ValueError(
-                f"path: {found[0].name}: SHA-256 {hashlib.sha256(raw).hexdigest()[:16]}... does "
-                f"not match the standard MNIST file ({MNIST_SHA256[name][:16]}...); "
-                "pass verify=False for other IDX data"
-            )
-        arrays[name] = array
-    if missing:
-        raise FileNotFoundError(
-            f"path: expected the MNIST IDX files in {folder}, missing {', '.join(missing)}"
-        )
-    splits = []
-    for prefix in ("train", "t10k"):
-        images = arrays[f"{prefix}-images-idx3-ubyte"]
-        labels = arrays[f"{prefix}-labels-idx1-ubyte"]
-        if images.shape[0] != labels.shape[0] or labels.max(initial=0) > 9:
-            raise ValueError(
-                f"path: {prefix} files: expected one label in 0..9 per image, got {len(images)}"
-                f" images and {len(labels)} labels (largest {labels.max(initial=0)})"
-            )
-        x = images.reshape(images.shape[0], -1).astype(np.float32) / 255.0
-        splits += [x, labels.astype(np.int32)]
-    return Dataset(*splits)
 
 
 def _check_toy(key: object, name: str = "n", value: object = 0.0) -> float:
