@@ -412,3 +412,84 @@ def test_draw_network_rejects_bad_layer_sizes():
 def test_every_helper_returns_a_matplotlib_axes():
     fig, ax = plt.subplots()
     assert isinstance(draw_network(ax, (1, 1)), Axes)
+
+
+# --- legibility: the figure-text rule --------------------------------------------------
+
+from nnbook.plotting import legibility  # noqa: E402
+
+
+def test_style_sets_no_text_below_the_floor():
+    sizes = legibility.style_font_sizes()
+    assert min(sizes.values()) == legibility.MIN_FONT_PT, sizes
+
+
+def test_default_figure_width_meets_the_phone_rule():
+    with use_style():
+        width = matplotlib.rcParams["figure.figsize"][0]
+    assert width <= legibility.max_width_in(legibility.MIN_FONT_PT)
+
+
+def _helper_figures():
+    x = np.array([[0.0, 0.0], [1.0, 1.0], [0.0, 1.0], [1.0, 0.0]])
+    y = np.array([0, 1, 1, 0])
+    fig, ax = plt.subplots()
+    plot_decision_boundary(ax, lambda p: 1 / (1 + np.exp(-4 * (p[:, 1] - 0.5))), x, y)
+    yield "plot_decision_boundary", fig
+    fig, ax = plt.subplots()
+    plot_loss_curves(ax, {"ok": [1.0, 0.5, 0.3], "bad": [1.0, 8.0, np.nan]})
+    yield "plot_loss_curves", fig
+    fig, axes = plt.subplots(1, 3)
+    plot_image_grid(axes, np.eye(3, 64), titles=["a", "b", "c"])
+    yield "plot_image_grid", fig
+    fig, ax = plt.subplots(figsize=(4, 3))  # small: the value font must not shrink below 12
+    w = [np.array([[1.0, -2.0], [0.5, 1.5]]), np.array([[2.0], [-1.0]])]
+    draw_network(
+        ax,
+        (2, 2, 1),
+        weights=w,
+        activations=[[1, 0], [0.7, 0.2], [0.8]],
+        node_labels=[["a", "b"], ["h1", "h2"], ["out"]],
+        colorbar=True,
+    )
+    yield "draw_network", fig
+
+
+def test_plot_helpers_use_no_text_below_the_floor():
+    with use_style():
+        for name, fig in _helper_figures():
+            assert legibility.smallest_font_pt(fig) >= legibility.MIN_FONT_PT, name
+            plt.close(fig)
+
+
+def test_smallest_font_ignores_hidden_axes_and_finds_small_text():
+    fig, (a, b) = plt.subplots(1, 2)
+    a.set_axis_off()
+    b.set_visible(False)
+    a.text(0.5, 0.5, "x", fontsize=20)
+    assert legibility.smallest_font_pt(fig) == 20
+    a.text(0.1, 0.1, "y", fontsize=7)
+    assert legibility.smallest_font_pt(fig) == 7
+
+
+@pytest.mark.parametrize(
+    "source, sizes, unreadable",
+    [
+        ('ax.text(0, 0, "a", fontsize=9)', [9.0], []),
+        ("ax.tick_params(labelsize=8.5)", [8.5], []),
+        ('ax.legend(prop={"size": 7})', [7.0], []),
+        ('ax.set_title("t", fontsize="x-large")', [17.28], []),
+        ("ax.annotate('t', (0, 0), fontsize=big)", [], ["big"]),
+        ("fig, ax = plt.subplots(figsize=(5, 3)); ax.plot(x, ms=4, markersize=3)", [], []),
+    ],
+)
+def test_font_sizes_in_source(source, sizes, unreadable):
+    assert legibility.font_sizes_in_source(source, base=12) == (sizes, unreadable)
+
+
+def test_css_px_and_max_width():
+    # 12 pt at 120 dpi is 20 px; a 1200 px PNG shown at 600 px halves it
+    assert legibility.css_px(12, 120, 600, 1200) == pytest.approx(10.0)
+    assert legibility.max_width_in(12, column_px=342) == pytest.approx(5.7)
+    with pytest.raises(ValueError, match="natural_width"):
+        legibility.css_px(12, 120, 600, 0)

@@ -218,7 +218,6 @@ def plot_loss_curves(
             ha="right" if left else "left",
             va="center",
             color=color,
-            fontsize=9,
         )
     ax.set_xlabel(xlabel)
     ax.set_ylabel(ylabel)
@@ -298,5 +297,5 @@ def plot_image_grid(
             spine.set_color("#BBBBBB")
             spine.set_linewidth(0.6)
         if titles is not None:
-            ax.set_title(str(titles[i]), fontsize=10, pad=3)
+            ax.set_title(str(titles[i]), fontsize="medium", pad=3)
     return axes

@@ -211,9 +211,7 @@ def draw_network(
     bottom = -(max(sizes) - 1) / 2 - _R
     for i, label in enumerate(layer_labels):
         if label:
-            ax.text(
-                xs[i], bottom - 0.3, str(label), ha="center", va="top", fontsize=10, color="#444444"
-            )
+            ax.text(xs[i], bottom - 0.3, str(label), ha="center", va="top", color="#444444")
     ax.set_xlim(-_R - 0.2, xs[-1] + _R + 0.2)
     above = names is not None and any(  # hidden-layer names printed above their neurons
         names[i] is not None and acts is not None and acts[i] is not None and show_values
@@ -233,7 +231,6 @@ def draw_network(
             bbox_to_anchor=(0.5, 0.0),
             ncol=2,
             frameon=False,
-            fontsize=9,
             handlelength=1.6,
         )
     if colorbar and values:
@@ -250,23 +247,28 @@ def _get_cmap(cmap: Any) -> Any:
 
 
 def _value_fontsize(ax: Axes, sizes: list[int], n_layers: int) -> float:
-    """Font size (points) that fits a value like "-0.73" inside a neuron."""
+    """Font size (points) that fits a value like "-0.73" inside a neuron.
+
+    Never below the style's ``font.size`` (the book's legibility floor): a figure too
+    small for its values must be drawn larger, not with unreadable text.
+    """
     fig_w, fig_h = ax.figure.get_size_inches()
     pos = ax.get_position()
     width_units = _DX * (n_layers - 1) + 2 * _R + 1.5
     height_units = max(sizes) - 1 + 2 * _R + 1.2
     points_per_unit = 72 * min(fig_w * pos.width / width_units, fig_h * pos.height / height_units)
-    return float(np.clip(0.68 * _R * points_per_unit, 6.0, 11.0))
+    floor = float(matplotlib.rcParams["font.size"])
+    return float(np.clip(0.68 * _R * points_per_unit, floor, max(floor, 14.0)))
 
 
 def _node_label(
     ax: Axes, text: str, x: float, y: float, layer: int, n_layers: int, inside: bool, size: float
 ) -> None:
     if layer == 0:
-        ax.text(x - _R - 0.12, y, text, ha="right", va="center", fontsize=10)
+        ax.text(x - _R - 0.12, y, text, ha="right", va="center")
     elif layer == n_layers - 1:
-        ax.text(x + _R + 0.12, y, text, ha="left", va="center", fontsize=10)
+        ax.text(x + _R + 0.12, y, text, ha="left", va="center")
     elif inside:  # hidden neuron without a value: its name goes inside
         ax.text(x, y, text, ha="center", va="center", fontsize=size, zorder=3)
     else:
-        ax.text(x, y + _R + 0.06, text, ha="center", va="bottom", fontsize=9)
+        ax.text(x, y + _R + 0.06, text, ha="center", va="bottom")
