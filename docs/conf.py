@@ -62,7 +62,7 @@ extensions = [
     "nnbook_quiz",
     "nnbook_widgets",
     "nnbook_glossary",
-    "nnbook_chapter",
+    "nnbook_status",
     "nnbook_offline",
     "nnbook_citation",
     "nnbook_a11y",

@@ -4,24 +4,18 @@ Each module is taught by a chapter (its docstring names which). Import the modul
 
     from nnbook import layers, losses, optimizers, training
 
-``nnbook.plotting`` (matplotlib helpers) and ``nnbook.book`` (support for executing the
-chapters) are imported on demand, so ``import nnbook`` does not pull in matplotlib.
+Submodules load on first use (``nnbook.layers`` works after a bare ``import nnbook``),
+so ``import nnbook`` itself is cheap and a chapter loads only the modules it uses. The
+book's execution cache relies on that: a chapter runs again only when a module it
+actually imported has changed (``docs/_ext/nnbook_cache.py``).
 """
 
-from nnbook import (
-    activations,
-    backprop,
-    datasets,
-    initializers,
-    layers,
-    losses,
-    neuron,
-    optimizers,
-    training,
-)
+import importlib
+from typing import Any
 
 __version__ = "0.1.0"
 
+# The reference modules a reader studies, in the order the book teaches them.
 __all__ = [
     "__version__",
     "activations",
@@ -34,3 +28,15 @@ __all__ = [
     "optimizers",
     "training",
 ]
+
+
+def __getattr__(name: str) -> Any:
+    """Import ``nnbook.<name>`` on first access (PEP 562)."""
+    if name.startswith("_"):
+        raise AttributeError(name)
+    try:
+        return importlib.import_module(f"nnbook.{name}")
+    except ModuleNotFoundError as err:
+        if err.name != f"nnbook.{name}":
+            raise
+        raise AttributeError(f"module 'nnbook' has no attribute {name!r}") from None

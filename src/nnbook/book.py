@@ -9,13 +9,17 @@ the JAX way (first call = compile, later calls waited on with ``block_until_read
 
 from __future__ import annotations
 
+import json
+import os
 import statistics
+import sys
 import time
 import warnings
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
-__all__ = ["glue", "runtime_info", "setup_chapter", "timeit"]
+__all__ = ["glue", "record_execution", "runtime_info", "setup_chapter", "timeit"]
 
 
 def _ipython() -> Any | None:
@@ -141,7 +145,61 @@ def setup_chapter() -> dict[str, Any]:
     _configure_inline_figures()
     info = runtime_info()
     glue("nnbook_runtime", info, display=False)
+    record_execution(os.environ.get(RECORD_ENV))
     return info
+
+
+RECORD_ENV = "NNBOOK_RECORD_FILE"  # set by the book build for each chapter's kernel
+_COMPILE_EVENTS = (  # JAX's compile phases: trace to a jaxpr, lower to MLIR, XLA compile
+    "/jax/core/compile/jaxpr_trace_duration",
+    "/jax/core/compile/jaxpr_to_mlir_module_duration",
+    "/jax/core/compile/backend_compile_duration",
+)
+_recording: dict[str, Any] = {}
+
+
+def _nnbook_files() -> list[str]:
+    """The source files of every ``nnbook`` module imported so far (transitively)."""
+    files = set()
+    for name, module in list(sys.modules.items()):
+        path = getattr(module, "__file__", None)
+        if (name == "nnbook" or name.startswith("nnbook.")) and path:
+            files.add(str(Path(path).resolve()))
+    return sorted(files)
+
+
+def _write_record(*_: Any) -> None:
+    path = Path(_recording["path"])
+    record = {"files": _nnbook_files(), "compile_s": round(_recording["compile_s"], 3)}
+    tmp = path.with_name(path.name + f".{os.getpid()}.tmp")
+    tmp.write_text(json.dumps(record), encoding="utf-8")
+    tmp.replace(path)  # the build never reads a half-written record
+
+
+def record_execution(path: str | os.PathLike | None) -> None:
+    """While a chapter runs in the book build, record what its results depend on.
+
+    After every cell, writes to ``path`` (JSON) the source files of every ``nnbook``
+    module imported so far and the seconds JAX has spent compiling (tracing, lowering
+    and XLA compilation, from ``jax.monitoring``). The build keys the chapter's cache
+    entry on those files, so editing a module the chapter never imported does not run
+    it again, and shows the compile share on the status page. Does nothing when
+    ``path`` is empty or outside IPython (a downloaded notebook run elsewhere).
+    """
+    shell = _ipython()
+    if not path or shell is None or not hasattr(shell, "events") or _recording:
+        return
+    import jax
+
+    _recording.update(path=str(path), compile_s=0.0)
+
+    def on_duration(event: str, duration: float, **_: Any) -> None:
+        if event in _COMPILE_EVENTS:
+            _recording["compile_s"] += duration
+
+    jax.monitoring.register_event_duration_secs_listener(on_duration)
+    shell.events.register("post_run_cell", _write_record)
+    _write_record()
 
 
 def timeit(fn: Callable[..., Any], *args: Any, repeats: int = 5, warmup: int = 1) -> dict[str, Any]:

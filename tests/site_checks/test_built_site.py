@@ -110,7 +110,9 @@ def test_status_line_and_downloads(html_dir, name):
     meta = body.select_one(".nnbook-chapter-meta")
     assert meta is not None, f"{name}: no status line under the title"
     text = " ".join(meta.get_text(" ").split())
-    assert re.search(r"Executed at build time in [\d.]+ s on (CPU|GPU|TPU)", text), text
+    ran = r"(ran in this build|reused from the cache \(computed [\d-]+ [\d:]+ UTC\))"
+    facts = rf"Executed at build time in [\d.]+ s \(\d+% of it compiling; {ran}\) on (CPU|GPU|TPU)"
+    assert re.search(facts, text), text
     assert re.search(r"JAX \d+\.\d+", text), f"{name}: status line lacks the JAX version: {text}"
     links = {a.get_text(): a["href"] for a in meta.select("a")}
     page = chapter_page(html_dir, name)
@@ -159,8 +161,12 @@ def test_status_page_lists_every_chapter(html_dir):
     for row in rows:
         cells = [td.get_text(strip=True) for td in row.select("td")]
         assert re.fullmatch(r"[\d.]+", cells[2]), f"no execution time in {cells}"
-        assert cells[3].split(" ")[0] in {"CPU", "GPU", "TPU"}, cells
-        assert re.fullmatch(r"\d+\.\d+\.\d+.*", cells[4]), cells
+        assert re.fullmatch(r"\d+%", cells[3]), f"no compile share in {cells}"
+        assert cells[4].split(" ")[0] in {"CPU", "GPU", "TPU"}, cells
+        assert re.fullmatch(r"\d+\.\d+\.\d+.*", cells[5]), cells
+        assert cells[7] == "ran in this build" or cells[7].startswith("reused from the cache"), (
+            cells
+        )
 
 
 def _local_targets(html_dir: Path):
