@@ -56,6 +56,9 @@ extensions = [
     "sphinx_togglebutton",
     "sphinxcontrib.bibtex",
     "sphinx.ext.mathjax",
+    "sphinx.ext.autodoc",
+    "sphinx.ext.napoleon",
+    "sphinx.ext.intersphinx",
     "nnbook_parallel",
     "nnbook_renumber",
     "nnbook_numref",
@@ -67,6 +70,7 @@ extensions = [
     "nnbook_citation",
     "nnbook_a11y",
     "nnbook_worksheets",
+    "nnbook_api",
 ]
 
 root_doc = "index"
@@ -85,6 +89,22 @@ nb_execution_show_tb = True
 nb_merge_streams = True
 nb_ipywidgets_js = {}  # no widget scripts from a CDN: the site is self-contained
 nb_render_image_options = {}
+
+# -- API reference (appendix/api.md) -------------------------------------------------
+autodoc_member_order = "bysource"
+autodoc_typehints = "signature"
+autodoc_typehints_format = "short"
+python_maximum_signature_line_length = 88  # one parameter a line when longer
+autodoc_default_options = {"members": True}
+napoleon_google_docstring = True
+napoleon_numpy_docstring = False
+# Links to JAX, NumPy and optax from inventories kept in the repository: a build never
+# downloads (tools/make_inventories.py writes them).
+intersphinx_mapping = {
+    "jax": ("https://docs.jax.dev/en/latest/", "_inventories/jax.inv"),
+    "numpy": ("https://numpy.org/doc/stable/", "_inventories/numpy.inv"),
+    "optax": ("https://optax.readthedocs.io/en/latest/", "_inventories/optax.inv"),
+}
 
 # -- Numbering, so a course can cite "Figure 4.2" ---------------------------------
 numfig = True

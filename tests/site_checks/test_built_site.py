@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import re
+import sys
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
@@ -240,3 +241,15 @@ def test_quiz_data_is_embedded_not_fetched(html_dir):
 def test_downloads_index_matches_chapters(html_dir):
     index = json.loads((html_dir / "notebooks" / "index.json").read_text())
     assert {Path(p).name.split(".")[0] for p in index} == set(CHAPTERS)
+
+
+def test_api_reference_documents_every_public_module(html_dir):
+    sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "docs" / "_ext"))
+    from nnbook_api import public_modules
+
+    soup = soup_of(html_dir / "appendix" / "api.html")
+    documented = {tag["id"] for tag in soup.select("[id^='module-']")}  # autodoc's anchors
+    modules = {f"module-{m}" for m in public_modules() if m != "nnbook"}
+    assert modules <= documented, f"modules missing from the API page: {modules - documented}"
+    functions = soup.select("dl.py.function > dt[id]")
+    assert len(functions) > 50, f"only {len(functions)} functions documented"

@@ -1,0 +1,57 @@
+"""The API reference page, generated from the package: ``{nnbook-api}``.
+
+The directive lists every public module of ``nnbook`` (found by walking the package,
+so a new module appears without editing any page) and documents each with autodoc:
+Google-style docstrings through napoleon, signatures with their jaxtyping shapes.
+Modules that support the book's build rather than teach (``RUNTIME``) come last under
+a heading of their own. Option ``:only: reference`` or ``:only: runtime`` picks one part.
+"""
+
+from __future__ import annotations
+
+import pkgutil
+from pathlib import Path
+
+from docutils import nodes
+from docutils.parsers.rst import directives
+from docutils.statemachine import StringList
+from sphinx.util.docutils import SphinxDirective
+from sphinx.util.nodes import nested_parse_with_titles
+
+ROOT = Path(__file__).resolve().parents[2]
+RUNTIME = {"nnbook.book", "nnbook.widgets", "nnbook.fetch_mnist"}  # build support, not lessons
+
+
+def public_modules(package_dir: Path = ROOT / "src" / "nnbook") -> list[str]:
+    """Every module of the package whose name has no leading underscore, sorted."""
+    names = ["nnbook"]
+    for info in pkgutil.walk_packages([str(package_dir)], prefix="nnbook."):
+        if not any(part.startswith("_") for part in info.name.split(".")):
+            names.append(info.name)
+    return sorted(names)
+
+
+class ApiDirective(SphinxDirective):
+    has_content = False
+    option_spec = {"only": lambda arg: directives.choice(arg, ("reference", "runtime"))}
+
+    def run(self) -> list[nodes.Node]:
+        modules = [m for m in public_modules() if m != "nnbook"]
+        only = self.options.get("only")
+        if only == "reference":
+            modules = [m for m in modules if m not in RUNTIME]
+        elif only == "runtime":
+            modules = [m for m in modules if m in RUNTIME]
+        lines = []  # MyST headings; autodoc's output is reStructuredText, so eval-rst
+        for name in modules:
+            rst = [f".. automodule:: {name}", "   :members:"]
+            lines += [f"### `{name}`", "", "```{eval-rst}", *rst, "```", ""]
+        content = StringList(lines, source=self.get_source_info()[0])
+        container = nodes.container()
+        nested_parse_with_titles(self.state, content, container)
+        return container.children
+
+
+def setup(app):
+    app.add_directive("nnbook-api", ApiDirective)
+    return {"version": "1.0", "parallel_read_safe": True, "parallel_write_safe": True}
