@@ -89,13 +89,41 @@ def book(session: nox.Session) -> None:
     session.log(f"The book is in {HTML / 'index.html'}")
 
 
+LINT_PATHS = ["src", "tests", "docs/_ext", "docs/conf.py", "noxfile.py", "tools", "benchmarks"]
+UNIT = "not site and not browser"  # every test that needs no built site
+
+
+def run_lint(session: nox.Session) -> None:
+    session.run("ruff", "check", *LINT_PATHS)
+    session.run("ruff", "format", "--check", *LINT_PATHS)
+
+
+def run_types(session: nox.Session) -> None:
+    """mypy over the package (configured in pyproject.toml), when the lock has it."""
+    if shutil.which("mypy", path=session.bin):
+        session.run("mypy", "src/nnbook")
+    else:
+        session.warn("mypy is not in the lock: the static type check was skipped")
+
+
 @nox.session(python=PYTHON[0])
 def tests(session: nox.Session) -> None:
-    """Unit tests and doctests of nnbook, then a book build and the checks of the built site."""
+    """Everything CI runs, in order; the one entry point of .ci/run and the workflow.
+
+    Lint, types, the unit tests and doctests (slow ones included), the unit tests again
+    with jaxtyping's run-time shape checks, the book build, the checks of the built
+    site (in Chromium when it is installed), and a second build from clean compared
+    file by file with the first.
+    """
     _install(session)
+    run_lint(session)
+    run_types(session)
+    session.run("python", "-m", "pytest", "-m", UNIT, "-n", "2", *session.posargs)
     session.run(
-        "python", "-m", "pytest", "-m", "not site and not browser", "-n", "2", *session.posargs
-    )
+        "python", "-m", "pytest", "-m", f"{UNIT} and not slow", "-n", "2", "-q",
+        "-p", "no:doctest", "src/nnbook", "tests", "--override-ini", "addopts=-ra",
+        env={"NNBOOK_JAXTYPING": "1"},
+    )  # fmt: skip
     cold = not (HTML / "index.html").is_file()  # CI: always a build from clean
     build_book(session)
     browser = ["-m", "site or browser"] if shutil.which("chromium") else ["-m", "site"]
@@ -123,6 +151,20 @@ def tests(session: nox.Session) -> None:
         session.warn("the site was rebuilt, not built from clean: run `nox -s reproducible`")
     else:
         check_reproducible(session)
+
+
+@nox.session(python=PYTHON[0])
+def unit(session: nox.Session) -> None:
+    """The fast edit loop: unit tests and doctests without the slow ones (under a minute)."""
+    _install(session)
+    session.run("python", "-m", "pytest", "-m", f"{UNIT} and not slow", "-n", "2", *session.posargs)
+
+
+@nox.session(python=PYTHON[0])
+def types(session: nox.Session) -> None:
+    """Static type check of the package with mypy."""
+    _install(session)
+    run_types(session)
 
 
 def check_reproducible(session: nox.Session) -> None:
@@ -233,9 +275,7 @@ def serve(session: nox.Session) -> None:
 def lint(session: nox.Session) -> None:
     """ruff check and ruff format --check over the package, tests, docs extensions and tools."""
     session.install("-r", LOCK)
-    paths = ["src", "tests", "docs/_ext", "docs/conf.py", "noxfile.py", "tools", "benchmarks"]
-    session.run("ruff", "check", *paths)
-    session.run("ruff", "format", "--check", *paths)
+    run_lint(session)
 
 
 @nox.session(python="3.11")
