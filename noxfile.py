@@ -199,14 +199,39 @@ def planted_faults(session: nox.Session) -> None:
     session.run("python", "tools/plant_faults.py", str(DOCS))
 
 
+def chapter_times() -> list[tuple[str, float, float | None]]:
+    """(chapter, execution s, compile s) of the last build, from the execution cache."""
+    import json
+    import sqlite3
+
+    cache = BUILD / ".jupyter_cache" / "notebooks" / "global.db"
+    records = BUILD / ".jupyter_cache" / "records"
+    rows = []
+    with sqlite3.connect(cache) as db:
+        for uri, data in db.execute("SELECT uri, data FROM nbcache"):
+            stem = Path(uri).stem
+            record = records / f"chapters--{stem}.json"
+            compile_s = (
+                json.loads(record.read_text()).get("compile_s") if record.is_file() else None
+            )
+            rows.append((stem, json.loads(data).get("execution_seconds", 0.0), compile_s))
+    latest = {name: (secs, comp) for name, secs, comp in rows}  # the newest entry wins
+    return [(name, *latest[name]) for name in sorted(latest)]
+
+
 @nox.session(name="build-times", python=PYTHON[0])
 def build_times(session: nox.Session) -> None:
-    """Time a cold build, a no-op rebuild, a rebuild after a prose edit and after an nnbook edit."""
+    """Time a cold build, a no-op rebuild, and rebuilds after a prose and an nnbook edit.
+
+    Cold means nothing cached: no execution cache and an empty JAX compilation cache.
+    The nnbook edit touches ``attention.py``, so only the chapters that imported it run
+    again. Prints each chapter's execution seconds and the share spent compiling.
+    """
     import time
 
     _install(session)
     chapter = sorted((DOCS / "chapters").glob("*.md"))[0]
-    module = ROOT / "src" / "nnbook" / "losses.py"
+    module = ROOT / "src" / "nnbook" / "attention.py"
     times = {}
 
     def timed(label):
@@ -217,6 +242,7 @@ def build_times(session: nox.Session) -> None:
 
     shutil.rmtree(BUILD, ignore_errors=True)
     timed("cold")
+    table = chapter_times()
     timed("noop")
     for label, path, edit in (
         ("prose", chapter, "\nA sentence added by nox -s build-times.\n"),
@@ -229,6 +255,11 @@ def build_times(session: nox.Session) -> None:
         finally:
             path.write_bytes(original)
     build_book(session)  # leave the site as the sources are
+    print(f"{'chapter':40s} {'seconds':>8s} {'compiling':>10s}")
+    for name, seconds, compile_s in table:
+        share = f"{compile_s / seconds:.0%}" if compile_s is not None and seconds else "?"
+        print(f"{name:40s} {seconds:8.1f} {share:>10s}")
+    print(f"{'all chapters':40s} {sum(row[1] for row in table):8.1f}")
     session.log(f"machine load (1, 5, 15 min): {os.getloadavg()}")
     print("build-times: " + " ".join(f"{k}={v:.1f}" for k, v in times.items()))
 
