@@ -127,8 +127,8 @@ def test_bad_inputs():
         ((params, x.at[2, 1].set(jnp.nan), y), ValueError, r"x: expected finite values"),
         ((params, x.astype(jnp.int32), y), TypeError, r"x: expected a floating-point array"),
         ((params + other, x, y), ValueError, r"params: expected params\[2\].W with 3 rows"),
-        ((params, x, y.astype(jnp.float32)), TypeError, r"labels: expected a signed integer"),
-        ((params, x, y[:3]), ValueError, r"labels: expected shape \(6,\) to match logits"),
+        ((params, x, y.astype(jnp.float32)), TypeError, r"y: expected a signed integer"),
+        ((params, x, y[:3]), ValueError, r"y: expected shape \(6,\) to match logits"),
     ]
     for args, error, match in cases:
         for fn in (mlp_loss, mlp_value_and_grad):
@@ -140,7 +140,7 @@ def test_bad_finite_difference_arguments():
     params = {"w": jnp.ones(2)}
     with pytest.raises(TypeError, match=r"f: expected a function of params, got dict"):
         finite_difference_grad(params, params)
-    with pytest.raises(ValueError, match=r"eps: expected a positive step, got 0"):
+    with pytest.raises(ValueError, match=r"eps: expected a finite number > 0, got 0"):
         finite_difference_grad(lambda p: jnp.sum(p["w"]), params, eps=0)
     with pytest.raises(ValueError, match=r"f: expected a scalar output, got \(2,\)"):
         finite_difference_grad(lambda p: p["w"], params)

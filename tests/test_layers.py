@@ -152,7 +152,7 @@ def test_bad_params(params, x):
         TypeError, match=r"params: expected a non-empty tuple of Dense layers, got Dense"
     ):
         mlp(params[0], x)
-    with pytest.raises(TypeError, match=r"params: expected a non-empty tuple .* got tuple"):
+    with pytest.raises(ValueError, match=r"params: expected a non-empty tuple .* got \(\)"):
         mlp((), x)
     with pytest.raises(TypeError, match=r"params\[1\]: expected a Dense\(W, b\), got tuple"):
         mlp((params[0], (1, 2)), x)

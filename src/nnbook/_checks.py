@@ -18,9 +18,27 @@ The API, in full:
 - ``check_finite(name, x)``: no NaN or infinity (skipped under tracing).
 - ``check_choice(name, value, choices)``: ``value`` is one of ``choices``.
 - ``check_positive_int(name, value)``: a Python ``int`` greater than zero.
+- ``check_number(name, value, low=, high=, ...)``: a real number (not a string or bool)
+  in a range; used for hyper-parameters (skipped for tracers).
+- ``check_bool(name, value)``: exactly ``True`` or ``False`` (no truthy strings).
+- ``check_key(name, key)``: a single ``jax.random.key`` (or a raw ``uint32[2]`` key).
+- ``check_labels(name, labels, n_classes, what)``: integer class ids in
+  ``[0, n_classes)`` (the range check is skipped for tracers).
+- ``check_same_tree(name, tree, like, like_name)``: the same pytree structure and
+  leaf shapes as ``like``.
+- ``lookup(name, value, registry)``: ``registry[value]`` for a name, or ``value`` itself
+  when it is a function: the one lookup behind ``get_activation``, ``get_initializer``
+  and ``get_loss``.
+
+What the package checks, and what it lets through on purpose: *data* (``x``, labels,
+targets) must be finite where a function takes it from a reader; *intermediate values*
+(logits, parameters, activations' inputs) may be NaN or infinite and propagate, so a
+diverged model still gives a visibly non-finite answer rather than an error.
 """
 
-from collections.abc import Iterable
+import math
+from collections.abc import Callable, Iterable, Mapping
+from typing import Any, TypeVar
 
 import jax
 import jax.numpy as jnp
@@ -175,3 +193,173 @@ def check_positive_int(name: str, value: object) -> int:
     if value <= 0:
         raise ValueError(f"{name}: expected a positive integer, got {value}")
     return int(value)
+
+
+def describe(value: object) -> str:
+    """A short description of a wrong value for an error message."""
+    if hasattr(value, "shape") and hasattr(value, "dtype"):
+        return f"an array of shape {tuple(value.shape)} and dtype {value.dtype}"
+    text = repr(value)
+    return f"{type(value).__name__} {text if len(text) <= 40 else text[:37] + '...'}"
+
+
+def check_number(
+    name: str,
+    value: object,
+    *,
+    low: float = -math.inf,
+    high: float = math.inf,
+    low_open: bool = False,
+    high_open: bool = False,
+) -> Any:
+    """Check that ``value`` is a real number within the bounds; tracers pass unchecked.
+
+    Strings and bools are refused (``sgd("0.1")`` would otherwise fail only at the first
+    update, and ``True`` is not a learning rate); so are NaN and infinities.
+
+    Examples:
+        >>> check_number("stddev", -1.0, low=0.0)
+        Traceback (most recent call last):
+        ...
+        ValueError: stddev: expected a finite number >= 0, got -1.0
+        >>> check_number("learning_rate", "0.1", low=0.0, low_open=True)
+        Traceback (most recent call last):
+        ...
+        TypeError: learning_rate: expected a real number, got str '0.1'
+    """
+    if is_tracer(value):  # e.g. vmap over learning rates: no concrete value to check
+        return value
+    real = isinstance(value, int | float | np.integer | np.floating) or (
+        isinstance(value, jax.Array | np.ndarray)
+        and value.shape == ()
+        and (jnp.issubdtype(value.dtype, jnp.integer) or jnp.issubdtype(value.dtype, jnp.floating))
+    )
+    if not real or isinstance(value, bool | np.bool_):
+        raise TypeError(f"{name}: expected a real number, got {describe(value)}")
+    v = float(value)  # type: ignore[arg-type]
+    lo_ok = v > low if low_open else v >= low
+    hi_ok = v < high if high_open else v <= high
+    if not (math.isfinite(v) and lo_ok and hi_ok):
+        lo_s, hi_s = f"{low:g}", f"{high:g}"
+        if math.isinf(high):
+            expected = f"a finite number {'>' if low_open else '>='} {lo_s}"
+        elif math.isinf(low):
+            expected = f"a finite number {'<' if high_open else '<='} {hi_s}"
+        else:
+            expected = (
+                f"a number in {'(' if low_open else '['}{lo_s}, {hi_s}{')' if high_open else ']'}"
+            )
+        raise ValueError(f"{name}: expected {expected}, got {value!r}")
+    return value
+
+
+def check_bool(name: str, value: object) -> bool:
+    """Check that ``value`` is ``True`` or ``False`` (a string such as ``"no"`` is truthy).
+
+    Examples:
+        >>> check_bool("approximate", "no")
+        Traceback (most recent call last):
+        ...
+        TypeError: approximate: expected True or False, got str 'no'
+    """
+    if not isinstance(value, bool | np.bool_):
+        raise TypeError(f"{name}: expected True or False, got {describe(value)}")
+    return bool(value)
+
+
+def check_key(name: str, key: object) -> Any:
+    """Check that ``key`` is ONE ``jax.random`` key: ``jax.random.key(seed)``, or the
+    legacy raw form ``jax.random.PRNGKey(seed)`` (``uint32`` of shape (2,)).
+
+    An integer seed is refused with the fix in the message, and so is a batch of keys
+    (from ``jax.random.split``) where one is wanted.
+
+    Examples:
+        >>> check_key("key", 0)
+        Traceback (most recent call last):
+        ...
+        TypeError: key: expected a jax.random.key, e.g. jax.random.key(0), got int 0
+    """
+    dtype = getattr(key, "dtype", None)
+    typed = dtype is not None and jax.dtypes.issubdtype(dtype, jax.dtypes.prng_key)
+    if typed and getattr(key, "shape", None) == ():
+        return key
+    raw = isinstance(key, jax.Array | np.ndarray) and key.dtype == np.uint32
+    if raw and key.shape == (2,):  # type: ignore[union-attr]
+        return key
+    if typed or raw:
+        got = f"{'keys' if typed else 'raw key data'} of shape {key.shape}"  # type: ignore[union-attr]
+        raise ValueError(f"{name}: expected a single jax.random.key, got {got}")
+    raise TypeError(
+        f"{name}: expected a jax.random.key, e.g. jax.random.key(0), got {describe(key)}"
+    )
+
+
+def check_labels(name: str, labels: object, n_classes: int, what: str = "") -> Array:
+    """Check integer class ids of shape (batch,) in ``[0, n_classes)``; the range only
+    outside ``jit`` (under tracing the values are unknown: callers mask them instead).
+
+    Examples:
+        >>> import jax.numpy as jnp
+        >>> check_labels("labels", jnp.array([0, 3]), 3, "logits have 3 columns")
+        Traceback (most recent call last):
+        ...
+        ValueError: labels: expected class ids in [0, 2] (logits have 3 columns), got min 0, max 3
+    """
+    y = check_array(name, labels, ndim=1, dtype_kind="iu", shape_hint="(batch,)")
+    if not is_tracer(y) and y.size:
+        values = np.asarray(y)  # NumPy: concrete labels may meet jnp inside a trace
+        lo, hi = int(values.min()), int(values.max())
+        if lo < 0 or hi >= n_classes:
+            why = f" ({what})" if what else ""
+            raise ValueError(
+                f"{name}: expected class ids in [0, {n_classes - 1}]{why}, got min {lo}, max {hi}"
+            )
+    return y
+
+
+def check_same_tree(name: str, tree: object, like: object, like_name: str) -> None:
+    """Check that ``tree`` has the pytree structure and leaf shapes of ``like``.
+
+    Examples:
+        >>> import jax.numpy as jnp
+        >>> check_same_tree("updates", {"w": jnp.ones(3)}, {"w": jnp.ones(2)}, "params")
+        Traceback (most recent call last):
+        ...
+        ValueError: updates['w']: expected shape (2,) as in params, got (3,)
+    """
+    want, got = jax.tree.structure(like), jax.tree.structure(tree)
+    if want != got:
+        raise ValueError(f"{name}: expected the tree structure of {like_name}, {want}; got {got}")
+    pairs = zip(jax.tree_util.tree_leaves_with_path(like), jax.tree.leaves(tree), strict=True)
+    for (path, a), b in pairs:
+        if jnp.shape(a) != jnp.shape(b):
+            where = jax.tree_util.keystr(path)
+            want_shape, got_shape = jnp.shape(a), jnp.shape(b)
+            raise ValueError(
+                f"{name}{where}: expected shape {want_shape} as in {like_name}, got {got_shape}"
+            )
+
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def lookup(name: str, value: str | F, registry: Mapping[str, F]) -> F:
+    """``registry[value]`` for a registered name; a function is returned unchanged.
+
+    Examples:
+        >>> lookup("loss", "mae", {"mse": abs})
+        Traceback (most recent call last):
+        ...
+        ValueError: loss: expected one of 'mse', got 'mae'
+        >>> lookup("loss", 3, {"mse": abs})
+        Traceback (most recent call last):
+        ...
+        TypeError: loss: expected a name ('mse') or a function, got int 3
+    """
+    if callable(value):
+        return value
+    if not isinstance(value, str):
+        listed = ", ".join(repr(c) for c in sorted(registry))
+        raise TypeError(f"{name}: expected a name ({listed}) or a function, got {describe(value)}")
+    return registry[check_choice(name, value, registry)]

@@ -4,6 +4,7 @@ Every activation maps a float array to one of the same shape, elementwise except
 ``softmax``/``log_softmax``, which normalise along ``axis``. ``ACTIVATIONS`` maps the
 names that other modules accept (``mlp(..., activation="tanh")``) to the functions, and
 ``get_derivative`` gives the hand-written derivatives that chapter 6's backprop uses.
+An integer or bool *array* is refused (``TypeError``); a NaN input gives a NaN output.
 """
 
 import math
@@ -14,12 +15,16 @@ import jax.numpy as jnp
 from jax.scipy.special import erf, logsumexp
 from jaxtyping import Array, ArrayLike, Float
 
-from nnbook._checks import check_array, check_choice
+from nnbook._checks import check_array, check_bool, check_choice, check_number, lookup
 
 _SQRT_2_OVER_PI = math.sqrt(2.0 / math.pi)
 
+# What the activations accept: float arrays (or lists), and Python numbers, which are
+# promoted to the default float dtype so that ``sigmoid(0)`` works.
+FloatLike = Float[ArrayLike, "*s"] | int
 
-def step(x: Float[ArrayLike, "*s"]) -> Float[Array, "*s"]:
+
+def step(x: FloatLike) -> Float[Array, "*s"]:
     """Heaviside step, the activation of the perceptron; its gradient is 0 everywhere.
 
     step(x) = 1 if x > 0 else 0
@@ -34,7 +39,7 @@ def step(x: Float[ArrayLike, "*s"]) -> Float[Array, "*s"]:
     return (x > 0).astype(x.dtype)
 
 
-def sigmoid(x: Float[ArrayLike, "*s"]) -> Float[Array, "*s"]:
+def sigmoid(x: FloatLike) -> Float[Array, "*s"]:
     """Logistic sigmoid, squashing any real number into (0, 1).
 
     σ(x) = 1 / (1 + exp(-x))
@@ -50,7 +55,7 @@ def sigmoid(x: Float[ArrayLike, "*s"]) -> Float[Array, "*s"]:
     return jax.lax.logistic(x)
 
 
-def tanh(x: Float[ArrayLike, "*s"]) -> Float[Array, "*s"]:
+def tanh(x: FloatLike) -> Float[Array, "*s"]:
     """Hyperbolic tangent, a zero-centred sigmoid with range (-1, 1).
 
     tanh(x) = (exp(x) - exp(-x)) / (exp(x) + exp(-x)) = 2σ(2x) - 1
@@ -63,7 +68,7 @@ def tanh(x: Float[ArrayLike, "*s"]) -> Float[Array, "*s"]:
     return jnp.tanh(check_array("x", x))
 
 
-def relu(x: Float[ArrayLike, "*s"]) -> Float[Array, "*s"]:
+def relu(x: FloatLike) -> Float[Array, "*s"]:
     """Rectified linear unit; we take relu'(0) = 0, as jax.nn.relu does.
 
     relu(x) = max(x, 0)
@@ -79,7 +84,7 @@ def relu(x: Float[ArrayLike, "*s"]) -> Float[Array, "*s"]:
     return jnp.where(x <= 0, jnp.zeros_like(x), x)
 
 
-def leaky_relu(x: Float[ArrayLike, "*s"], negative_slope: float = 0.01) -> Float[Array, "*s"]:
+def leaky_relu(x: FloatLike, negative_slope: float = 0.01) -> Float[Array, "*s"]:
     """ReLU with a small slope for negative inputs, so no unit is ever fully "dead".
 
     leaky_relu(x) = x if x > 0 else negative_slope * x
@@ -90,10 +95,11 @@ def leaky_relu(x: Float[ArrayLike, "*s"], negative_slope: float = 0.01) -> Float
         [-0.2, 3.0]
     """
     x = check_array("x", x)
+    check_number("negative_slope", negative_slope)
     return jnp.where(x > 0, x, negative_slope * x)
 
 
-def gelu(x: Float[ArrayLike, "*s"], approximate: bool = False) -> Float[Array, "*s"]:
+def gelu(x: FloatLike, approximate: bool = False) -> Float[Array, "*s"]:
     """Gaussian error linear unit (Hendrycks & Gimpel 2016): x weighted by Φ(x).
 
     gelu(x) = x Φ(x) = x/2 (1 + erf(x / √2)); approximate: tanh form of the paper.
@@ -104,13 +110,13 @@ def gelu(x: Float[ArrayLike, "*s"], approximate: bool = False) -> Float[Array, "
         [-0.159, 0.0, 0.841]
     """
     x = check_array("x", x)
-    if approximate:
+    if check_bool("approximate", approximate):
         # Hendrycks & Gimpel 2016, eq. for the fast tanh approximation.
         return 0.5 * x * (1.0 + jnp.tanh(_SQRT_2_OVER_PI * (x + 0.044715 * x**3)))
     return 0.5 * x * (1.0 + erf(x / math.sqrt(2.0)))
 
 
-def identity(x: Float[ArrayLike, "*s"]) -> Float[Array, "*s"]:
+def identity(x: FloatLike) -> Float[Array, "*s"]:
     """The identity, used for output layers that return logits.
 
     identity(x) = x
@@ -122,7 +128,7 @@ def identity(x: Float[ArrayLike, "*s"]) -> Float[Array, "*s"]:
     return check_array("x", x)
 
 
-def softmax(x: Float[ArrayLike, "*s"], axis: int = -1) -> Float[Array, "*s"]:
+def softmax(x: FloatLike, axis: int = -1) -> Float[Array, "*s"]:
     """Turn scores into probabilities along ``axis``.
 
     softmax(x)_i = exp(x_i) / Σ_j exp(x_j)
@@ -132,7 +138,7 @@ def softmax(x: Float[ArrayLike, "*s"], axis: int = -1) -> Float[Array, "*s"]:
         >>> [round(v, 3) for v in softmax(jnp.array([1.0, 2.0, 3.0])).tolist()]
         [0.09, 0.245, 0.665]
     """
-    x = check_array("x", x)
+    x = _check_axis(check_array("x", x), axis)
     # Subtracting the max leaves the result unchanged and keeps exp() from overflowing;
     # it is a constant shift, so no gradient needs to flow through it.
     shifted = x - jax.lax.stop_gradient(jnp.max(x, axis=axis, keepdims=True))
@@ -140,7 +146,7 @@ def softmax(x: Float[ArrayLike, "*s"], axis: int = -1) -> Float[Array, "*s"]:
     return e / jnp.sum(e, axis=axis, keepdims=True)
 
 
-def log_softmax(x: Float[ArrayLike, "*s"], axis: int = -1) -> Float[Array, "*s"]:
+def log_softmax(x: FloatLike, axis: int = -1) -> Float[Array, "*s"]:
     """Logarithm of softmax, computed without forming the (underflowing) probabilities.
 
     log_softmax(x)_i = x_i - log Σ_j exp(x_j)
@@ -150,8 +156,24 @@ def log_softmax(x: Float[ArrayLike, "*s"], axis: int = -1) -> Float[Array, "*s"]
         >>> [round(v, 3) for v in log_softmax(jnp.array([0.0, 1e4])).tolist()]
         [-10000.0, 0.0]
     """
-    x = check_array("x", x)
+    x = _check_axis(check_array("x", x), axis)
     return x - logsumexp(x, axis=axis, keepdims=True)
+
+
+def _check_axis(x: Array, axis: object) -> Array:
+    """``axis`` must name an axis of ``x`` with at least one entry to normalise over."""
+    if isinstance(axis, bool) or not isinstance(axis, int):
+        raise TypeError(f"axis: expected an integer, got {type(axis).__name__} {axis!r}")
+    if x.ndim == 0:
+        raise ValueError("x: expected an array with at least one dimension, got shape ()")
+    if not -x.ndim <= axis < x.ndim:
+        raise ValueError(
+            f"axis: expected an axis of x in [{-x.ndim}, {x.ndim - 1}], got {axis} "
+            f"(x has shape {x.shape})"
+        )
+    if x.shape[axis] == 0:
+        raise ValueError(f"x: expected at least one entry along axis {axis}, got shape {x.shape}")
+    return x
 
 
 ACTIVATIONS: dict[str, Callable[..., Array]] = {
@@ -178,9 +200,7 @@ def get_activation(name_or_fn: str | Callable, *, arg_name: str = "activation") 
         ...
         ValueError: activation: expected one of 'gelu', ..., 'tanh', got 'swish'
     """
-    if callable(name_or_fn):
-        return name_or_fn
-    return ACTIVATIONS[check_choice(arg_name, name_or_fn, ACTIVATIONS)]
+    return lookup(arg_name, name_or_fn, ACTIVATIONS)
 
 
 # Hand-written derivatives f'(z), written in terms of z, for chapter 6's backprop.
@@ -227,4 +247,6 @@ def get_derivative(name_or_fn: str | Callable, *, arg_name: str = "activation") 
                 f"nnbook.activations), got {name_or_fn!r} with no hand-written derivative"
             )
         name_or_fn = names[0]
+    if not isinstance(name_or_fn, str):
+        lookup(arg_name, name_or_fn, DERIVATIVES)  # raises the TypeError for a non-name
     return DERIVATIVES[check_choice(arg_name, name_or_fn, DERIVATIVES)]

@@ -10,6 +10,7 @@ No ``jax.grad`` or ``jax.vjp`` is used: the tests compare the result with ``jax.
 and with ``finite_difference_grad``, two independent references.
 """
 
+import re
 from collections.abc import Callable
 
 import jax
@@ -17,14 +18,33 @@ import jax.numpy as jnp
 from jax.flatten_util import ravel_pytree
 from jaxtyping import Array, ArrayLike, Float
 
-from nnbook._checks import check_array, check_choice
+from nnbook._checks import check_array, check_choice, check_number, describe
 from nnbook.activations import get_derivative, sigmoid, softmax
 from nnbook.layers import MLPParams, check_mlp_params, mlp, mlp_trace
-from nnbook.losses import LOSSES, _align_targets, get_loss
+from nnbook.losses import LOSSES, _align_targets
 
 
 def _check_batch(x: ArrayLike) -> Array:
     return check_array("x", x, ndim=2, allow_empty=False, shape_hint="(batch, n_in)")
+
+
+def _check_loss_name(loss: object) -> str:
+    """A name from ``LOSSES``: the hand-written gradient needs to know which loss it is."""
+    if not isinstance(loss, str):
+        listed = ", ".join(repr(n) for n in sorted(LOSSES))
+        raise TypeError(f"loss: expected one of {listed}, got {describe(loss)}")
+    return check_choice("loss", loss, LOSSES)
+
+
+def _loss_value(loss: str, logits: Array, y: ArrayLike) -> Array:
+    """``LOSSES[loss](logits, y)``, with errors about the targets naming them ``y``."""
+    try:
+        return LOSSES[loss](logits, y)
+    except (TypeError, ValueError) as err:
+        message = re.sub(r"^(labels|targets)\b", "y", str(err))
+        if message == str(err):
+            raise
+        raise type(err)(message) from None
 
 
 def mlp_loss(
@@ -53,8 +73,7 @@ def mlp_loss(
         >>> mlp_loss(params, jnp.ones((5, 2)), jnp.zeros(5, dtype=int)).shape
         ()
     """
-    loss_fn = get_loss(check_choice("loss", loss, LOSSES))
-    return loss_fn(mlp(params, _check_batch(x), activation), y)
+    return _loss_value(_check_loss_name(loss), mlp(params, _check_batch(x), activation), y)
 
 
 def _output_delta(loss: str, logits: Array, y: Array) -> Array:
@@ -103,12 +122,12 @@ def mlp_value_and_grad(
         >>> bool(jnp.isclose(value, mlp_loss(params, x, y, activation="tanh")))
         True
     """
-    check_choice("loss", loss, LOSSES)
+    _check_loss_name(loss)
     d_act = get_derivative(activation)
     params = check_mlp_params(params)
     trace = mlp_trace(params, _check_batch(x), activation)
     logits = trace.activations[-1]
-    value = LOSSES[loss](logits, y)  # also validates y against logits
+    value = _loss_value(loss, logits, y)  # also validates y against logits
     delta = _output_delta(loss, logits, jnp.asarray(y))  # (batch, n_out)
     grads = []
     for i in reversed(range(len(params))):
@@ -145,8 +164,7 @@ def finite_difference_grad(
     """
     if not callable(f):
         raise TypeError(f"f: expected a function of params, got {type(f).__name__}")
-    if not eps > 0:
-        raise ValueError(f"eps: expected a positive step, got {eps!r}")
+    check_number("eps", eps, low=0.0, low_open=True)
     theta, unravel = ravel_pytree(params)
     check_array("params", theta, allow_empty=False)  # float leaves, at least one
     out = jax.eval_shape(lambda t: f(unravel(t)), theta)

@@ -13,11 +13,13 @@ import jax
 import jax.numpy as jnp
 from jaxtyping import Array, Float, PRNGKeyArray
 
-from nnbook._checks import check_choice, check_positive_int
+from nnbook._checks import check_key, check_number, check_positive_int, lookup
 
 
-def _check_shape(shape: Sequence[int], *, two_d: bool) -> tuple[int, ...]:
-    if isinstance(shape, int) or not isinstance(shape, Sequence):
+def _check_shape(key: object, shape: Sequence[int], *, two_d: bool) -> tuple[int, ...]:
+    """Check the key and the shape (positive ints; exactly (fan_in, fan_out) if two_d)."""
+    check_key("key", key)
+    if isinstance(shape, int | str) or not isinstance(shape, Sequence):
         raise TypeError(f"shape: expected a tuple of ints (fan_in, fan_out), got {shape!r}")
     if two_d and len(shape) != 2:
         raise ValueError(f"shape: expected (fan_in, fan_out), got {tuple(shape)!r}")
@@ -34,13 +36,13 @@ def zeros(key: PRNGKeyArray, shape: Sequence[int]) -> Float[Array, "*shape"]:
         >>> zeros(jax.random.key(0), (2, 3)).shape
         (2, 3)
     """
-    return jnp.zeros(_check_shape(shape, two_d=False))
+    return jnp.zeros(_check_shape(key, shape, two_d=False))
 
 
 def normal(key: PRNGKeyArray, shape: Sequence[int], stddev: float = 0.01) -> Float[Array, "*shape"]:
     """Small Gaussian weights with a fixed standard deviation, whatever the layer size.
 
-    W_ij ~ N(0, stddev²)
+    W_ij ~ N(0, stddev²),  stddev >= 0
 
     Examples:
         >>> import jax
@@ -48,7 +50,9 @@ def normal(key: PRNGKeyArray, shape: Sequence[int], stddev: float = 0.01) -> Flo
         >>> w.shape, round(float(w.std()), 3)
         ((400, 200), 0.01)
     """
-    return stddev * jax.random.normal(key, _check_shape(shape, two_d=False))
+    shape = _check_shape(key, shape, two_d=False)
+    check_number("stddev", stddev, low=0.0)
+    return stddev * jax.random.normal(key, shape)
 
 
 def glorot_uniform(key: PRNGKeyArray, shape: Sequence[int]) -> Float[Array, "fan_in fan_out"]:
@@ -62,7 +66,7 @@ def glorot_uniform(key: PRNGKeyArray, shape: Sequence[int]) -> Float[Array, "fan
         >>> round(float(w.var() * (400 + 200)), 1)
         2.0
     """
-    fan_in, fan_out = _check_shape(shape, two_d=True)
+    fan_in, fan_out = _check_shape(key, shape, two_d=True)
     # Var(W) = 2 / (fan_in + fan_out) compromises between keeping activations
     # (needs 1/fan_in) and back-propagated gradients (needs 1/fan_out) steady.
     limit = math.sqrt(6.0 / (fan_in + fan_out))
@@ -80,7 +84,7 @@ def glorot_normal(key: PRNGKeyArray, shape: Sequence[int]) -> Float[Array, "fan_
         >>> round(float(w.var() * (400 + 200)), 1)
         2.0
     """
-    fan_in, fan_out = _check_shape(shape, two_d=True)
+    fan_in, fan_out = _check_shape(key, shape, two_d=True)
     # Plain (untruncated) normal, so the variance is exactly the formula above.
     stddev = math.sqrt(2.0 / (fan_in + fan_out))
     return stddev * jax.random.normal(key, (fan_in, fan_out))
@@ -97,7 +101,7 @@ def he_normal(key: PRNGKeyArray, shape: Sequence[int]) -> Float[Array, "fan_in f
         >>> round(float(w.var() * 400), 1)
         2.0
     """
-    fan_in, fan_out = _check_shape(shape, two_d=True)
+    fan_in, fan_out = _check_shape(key, shape, two_d=True)
     # ReLU zeroes half of its inputs, halving the signal's second moment; the factor 2
     # restores it, so deep ReLU nets neither explode nor vanish at initialization.
     return math.sqrt(2.0 / fan_in) * jax.random.normal(key, (fan_in, fan_out))
@@ -114,7 +118,7 @@ def he_uniform(key: PRNGKeyArray, shape: Sequence[int]) -> Float[Array, "fan_in 
         >>> round(float(w.var() * 400), 1)
         2.0
     """
-    fan_in, fan_out = _check_shape(shape, two_d=True)
+    fan_in, fan_out = _check_shape(key, shape, two_d=True)
     limit = math.sqrt(6.0 / fan_in)
     return jax.random.uniform(key, (fan_in, fan_out), minval=-limit, maxval=limit)
 
@@ -142,6 +146,4 @@ def get_initializer(name_or_fn: str | Callable, *, arg_name: str = "init") -> Ca
         ...
         ValueError: init: expected one of 'glorot_normal', ..., got 'xavier'
     """
-    if callable(name_or_fn):
-        return name_or_fn
-    return INITIALIZERS[check_choice(arg_name, name_or_fn, INITIALIZERS)]
+    return lookup(arg_name, name_or_fn, INITIALIZERS)

@@ -1,4 +1,4 @@
-"""Dense layers and multilayer perceptrons, taught in chapter 4 ("Layers and MLPs").
+"""Dense layers and multilayer perceptrons, taught in chapter 4 ("Layers and the forward pass").
 
 A dense layer is many neurons side by side: weights ``W`` stored (n_in, n_out), so a
 batch with one example per row goes through as ``x @ W + b``. An MLP is a tuple of
@@ -12,7 +12,13 @@ from typing import NamedTuple
 import jax
 from jaxtyping import Array, ArrayLike, Float, PRNGKeyArray
 
-from nnbook._checks import check_array, check_finite, check_last_dim, check_positive_int
+from nnbook._checks import (
+    check_array,
+    check_finite,
+    check_key,
+    check_last_dim,
+    check_positive_int,
+)
 from nnbook.activations import get_activation
 from nnbook.initializers import get_initializer, zeros
 
@@ -52,9 +58,13 @@ def init_dense(
         >>> layer.W.shape, layer.b.shape
         ((2, 4), (4,))
     """
+    check_key("key", key)
     n_in = check_positive_int("n_in", n_in)
     n_out = check_positive_int("n_out", n_out)
     W = get_initializer(init)(key, (n_in, n_out))
+    if not (hasattr(W, "shape") and hasattr(W, "dtype")) or W.shape != (n_in, n_out):
+        got = f"shape {W.shape}" if hasattr(W, "shape") else type(W).__name__
+        raise ValueError(f"init: expected an array of shape ({n_in}, {n_out}), got {got}")
     return Dense(W=W, b=zeros(key, (n_out,)))
 
 
@@ -87,7 +97,10 @@ def init_mlp(
         >>> [layer.W.shape for layer in params], count_params(params)
         ([(2, 4), (4, 3)], 27)
     """
-    if isinstance(sizes, str | int) or not isinstance(sizes, Sequence) or len(sizes) < 2:
+    check_key("key", key)
+    if isinstance(sizes, str | int) or not isinstance(sizes, Sequence):
+        raise TypeError(f"sizes: expected a tuple (n_in, hidden..., n_out), got {sizes!r}")
+    if len(sizes) < 2:
         raise ValueError(f"sizes: expected (n_in, hidden..., n_out) with 2+ entries, got {sizes!r}")
     sizes = [check_positive_int(f"sizes[{i}]", n) for i, n in enumerate(sizes)]
     keys = jax.random.split(key, len(sizes) - 1)
@@ -110,10 +123,12 @@ def check_mlp_params(params: MLPParams, name: str = "params") -> MLPParams:
         ...
         ValueError: params: expected params[1].W with 4 rows ... got shape (5, 3)
     """
-    if isinstance(params, Dense) or not isinstance(params, list | tuple) or not params:
+    if isinstance(params, Dense) or not isinstance(params, list | tuple):
         raise TypeError(
             f"{name}: expected a non-empty tuple of Dense layers, got {type(params).__name__}"
         )
+    if not params:
+        raise ValueError(f"{name}: expected a non-empty tuple of Dense layers, got {params!r}")
     n_prev = None
     for i, layer in enumerate(params):
         W = _check_layer(f"{name}[{i}]", layer)
@@ -204,4 +219,10 @@ def count_params(params: object) -> int:
         >>> count_params(init_mlp(jax.random.key(0), (2, 4, 3)))  # 2*4 + 4 + 4*3 + 3
         27
     """
-    return sum(int(leaf.size) for leaf in jax.tree_util.tree_leaves(params))
+    total = 0
+    for path, leaf in jax.tree_util.tree_leaves_with_path(params):
+        if not hasattr(leaf, "size") or isinstance(leaf, str):
+            where = jax.tree_util.keystr(path)
+            raise TypeError(f"params{where}: expected an array, got {type(leaf).__name__}")
+        total += int(leaf.size)
+    return total

@@ -1,10 +1,16 @@
-"""Loss functions and accuracy, taught in chapter 5 ("Loss functions").
+"""Loss functions and accuracy, taught in chapter 5 ("Loss: measuring wrong").
 
 Cross-entropies take *logits* (unnormalised scores), never probabilities, and use the
 log-sum-exp and softplus identities so they stay finite for logits as large as ±1e4.
 ``binary_cross_entropy_naive`` keeps the textbook formula on purpose: chapter 5 uses it
 to show how ``log(sigmoid(z))`` overflows. Every loss is a mean, so it does not grow
 with the batch size.
+
+Labels are checked against the logits: a class id outside ``[0, k)`` for k logit
+columns, or a binary label outside ``[0, 1]``, raises ``ValueError``. Under ``jax.jit``
+the values are not known while tracing, so no error can be raised; the loss (and the
+accuracy) then comes out NaN instead of a wrong number, which :func:`nnbook.training.fit`
+reports, and ``fit``/``evaluate`` check the labels before compiling anything.
 """
 
 from collections.abc import Callable
@@ -14,7 +20,7 @@ import jax.numpy as jnp
 import numpy as np
 from jaxtyping import Array, ArrayLike, Float, Int
 
-from nnbook._checks import check_array, check_choice, check_finite, is_tracer
+from nnbook._checks import check_array, check_finite, check_labels, is_tracer, lookup
 from nnbook.activations import log_softmax
 
 
@@ -31,13 +37,20 @@ def _align_targets(targets: Array, pred: Array, name: str, pred_name: str) -> Ar
 
 
 def _check_in_range(name: str, x: Array, low: float, high: float) -> None:
-    if is_tracer(x):
+    if is_tracer(x) or x.size == 0:
         return
     lo, hi = float(np.min(np.asarray(x))), float(np.max(np.asarray(x)))
     if lo < low or hi > high:
         raise ValueError(
             f"{name}: expected values in [{low:g}, {high:g}], got min {lo:g}, max {hi:g}"
         )
+
+
+def _nan_unless(valid: Array, value: Array, labels: Array) -> Array:
+    """Under tracing, where no error can be raised: NaN when a label is out of range."""
+    if not is_tracer(labels):  # concrete labels were checked already
+        return value
+    return jnp.where(jnp.all(valid), value, jnp.nan)
 
 
 def _pred_and_targets(
@@ -82,11 +95,13 @@ def binary_cross_entropy_with_logits(
     """
     z, y = _pred_and_targets(logits, labels, "logits", "labels", kinds="fiub")
     _check_in_range("labels", y, 0.0, 1.0)
+    valid = (y >= 0) & (y <= 1)
     # -log σ(z) = softplus(-z) and -log(1-σ(z)) = softplus(z). jax.nn.softplus is
     # logaddexp(z, 0): it never overflows, keeps full precision for confident right
     # answers (no large z added and subtracted again) and has the exact gradient
     # σ(z) - y everywhere, z = 0 included.
-    return jnp.mean(y * jax.nn.softplus(-z) + (1.0 - y) * jax.nn.softplus(z))
+    loss = jnp.mean(y * jax.nn.softplus(-z) + (1.0 - y) * jax.nn.softplus(z))
+    return _nan_unless(valid, loss, y)
 
 
 def binary_cross_entropy_naive(
@@ -120,6 +135,13 @@ def softmax_cross_entropy(
         0.1198
     """
     z = check_array("logits", logits, ndim=2, allow_empty=False, shape_hint="(batch, n_classes)")
+    y = _class_labels(labels, z)
+    picked = jnp.take_along_axis(log_softmax(z), y[:, None], axis=1)[:, 0]
+    return _nan_unless((y >= 0) & (y < z.shape[1]), -jnp.mean(picked), y)
+
+
+def _class_labels(labels: ArrayLike, z: Array) -> Array:
+    """Integer class ids (batch,) for logits z (batch, k), in [0, k) when concrete."""
     try:
         y = check_array("labels", labels, ndim=1, dtype_kind="iu", shape_hint="(batch,)")
     except TypeError as err:
@@ -128,9 +150,7 @@ def softmax_cross_entropy(
         raise ValueError(
             f"labels: expected shape ({z.shape[0]},) to match logits {z.shape}, got {y.shape}"
         )
-    _check_in_range("labels", y, 0, z.shape[1] - 1)
-    picked = jnp.take_along_axis(log_softmax(z), y[:, None], axis=1)[:, 0]
-    return -jnp.mean(picked)
+    return check_labels("labels", y, z.shape[1], f"logits have {z.shape[1]} columns")
 
 
 def softmax_cross_entropy_onehot(
@@ -152,6 +172,14 @@ def softmax_cross_entropy_onehot(
     t = check_finite("targets", check_array("targets", targets, dtype_kind="fiu"))
     if t.shape != z.shape:
         raise ValueError(f"targets: expected shape {z.shape} to match logits, got {t.shape}")
+    _check_in_range("targets", t, 0.0, 1.0)
+    if not is_tracer(t):  # each row a probability distribution (one-hot: a single 1)
+        sums = np.asarray(t, np.float64).sum(axis=-1)
+        if sums.size and np.abs(sums - 1).max() > 1e-3:
+            worst = float(sums.reshape(-1)[np.argmax(np.abs(sums - 1))])
+            raise ValueError(
+                f"targets: expected rows that sum to 1, got a row summing to {worst:g}"
+            )
     return -jnp.mean(jnp.sum(t.astype(z.dtype) * log_softmax(z), axis=-1))
 
 
@@ -162,6 +190,8 @@ def accuracy(
 
     acc = mean_n[prediction_n = y_n]
 
+    The result has JAX's default float dtype (float64 when x64 is enabled).
+
     Examples:
         >>> import jax.numpy as jnp
         >>> z = jnp.array([[2.0, 0.0], [0.0, 1.0], [3.0, 1.0]])
@@ -171,16 +201,16 @@ def accuracy(
     z = check_array(
         "logits", logits, ndim=(1, 2), allow_empty=False, shape_hint="(batch, n_classes)"
     )
+    dtype = jnp.result_type(float)  # a fraction k / n, not a float32 whatever the mode
     if z.ndim == 1 or z.shape[-1] == 1:
-        y = check_array("labels", labels, dtype_kind="fiub")
+        y = check_finite("labels", check_array("labels", labels, dtype_kind="fiub"))
         y = _align_targets(y, z, "labels", "logits")
-        return jnp.mean((z > 0) == (y > 0.5))
-    y = check_array("labels", labels, ndim=1, dtype_kind="iu", shape_hint="(batch,)")
-    if y.shape[0] != z.shape[0]:
-        raise ValueError(
-            f"labels: expected shape ({z.shape[0]},) to match logits {z.shape}, got {y.shape}"
-        )
-    return jnp.mean(jnp.argmax(z, axis=-1) == y)
+        _check_in_range("labels", y, 0.0, 1.0)
+        acc = jnp.mean((z > 0) == (y > 0.5), dtype=dtype)
+        return _nan_unless((y >= 0) & (y <= 1), acc, y)
+    y = _class_labels(labels, z)
+    acc = jnp.mean(jnp.argmax(z, axis=-1) == y, dtype=dtype)
+    return _nan_unless((y >= 0) & (y < z.shape[1]), acc, y)
 
 
 LOSSES: dict[str, Callable[[Array, Array], Array]] = {
@@ -199,6 +229,4 @@ def get_loss(name_or_fn: str | Callable, *, arg_name: str = "loss") -> Callable:
         >>> get_loss("mse") is mse
         True
     """
-    if callable(name_or_fn):
-        return name_or_fn
-    return LOSSES[check_choice(arg_name, name_or_fn, LOSSES)]
+    return lookup(arg_name, name_or_fn, LOSSES)

@@ -1,4 +1,4 @@
-"""A single artificial neuron, taught in chapter 2 ("One neuron").
+"""A single artificial neuron, taught in chapter 2 ("A single neuron").
 
 A neuron takes a weighted sum of its inputs, adds a bias and passes the result through
 an activation. With two inputs, the set where the weighted sum is zero is a straight
@@ -105,7 +105,7 @@ def boundary_line(params: Neuron, x1: Float[ArrayLike, "*n"]) -> Float[Array, "*
     w, b = _check_params(params)
     if w.shape != (2,):
         raise ValueError(f"params.w: expected shape (2,) for a 2-input neuron, got {w.shape}")
-    x1 = check_array("x1", x1)
+    x1 = check_finite("x1", check_array("x1", x1))
     if not is_tracer(w) and float(w[1]) == 0.0:
         raise ValueError(
             "params.w: expected w[1] != 0, got w[1] = 0; the boundary is the vertical line "

@@ -1,4 +1,5 @@
-"""Gradient-descent optimizers as ``(init, update)`` pairs (chapter 7).
+"""Gradient-descent optimizers as ``(init, update)`` pairs, taught in chapter 7
+("Gradient descent and the training loop").
 
 Each optimizer is a :class:`GradientTransformation` with optax's signature, so the
 book can check it step by step against optax:
@@ -10,9 +11,11 @@ book can check it step by step against optax:
 
 Everything is a pure function of pytrees, so it works for any parameter structure
 (a tuple of ``Dense`` layers, a single array, a dict) and can run inside ``jax.jit``.
+Hyper-parameters are checked when the optimizer is built (``sgd("0.1")`` is a
+``TypeError``); gradients, states and updates are checked against each other's tree
+structure and shapes, which are known even while ``jit`` traces.
 """
 
-import math
 from collections.abc import Callable
 from typing import Any, NamedTuple
 
@@ -20,7 +23,7 @@ import jax
 import jax.numpy as jnp
 from jax import Array
 
-from nnbook._checks import is_tracer
+from nnbook._checks import check_number, check_same_tree, describe
 
 
 class GradientTransformation(NamedTuple):
@@ -52,23 +55,21 @@ class AdamState(NamedTuple):
     nu: Any  # second moment, running mean of squared gradients
 
 
-def _check_hyper(name: str, value: Any, *, low: float, high: float | None = None) -> None:
-    """Check a hyperparameter is a real number in ``[low, high)`` (learning rate: ``> 0``)."""
-    if is_tracer(value):  # e.g. vmap over learning rates: no concrete value to check
-        return
-    try:
-        v = float(value)
-    except (TypeError, ValueError):
-        raise TypeError(f"{name}: expected a real number, got {value!r}") from None
-    if name == "learning_rate":
-        expected, ok = "a finite number > 0", math.isfinite(v) and v > 0
-    else:
-        expected = (
-            f"a number in [{low}, {high})" if high is not None else f"a finite number >= {low}"
+def _check_lr(learning_rate: Any) -> None:
+    check_number("learning_rate", learning_rate, low=0.0, low_open=True)
+
+
+def _check_decay(name: str, value: Any) -> None:
+    check_number(name, value, low=0.0, high=1.0, high_open=True)
+
+
+def _check_state(state: Any, cls: type, grads: Any, field: str, maker: str) -> None:
+    """``state`` is this optimizer's, and its moments have the tree of ``grads``."""
+    if not isinstance(state, cls):
+        raise TypeError(
+            f"state: expected a {cls.__name__} from {maker}.init(params), got {describe(state)}"
         )
-        ok = math.isfinite(v) and v >= low and (high is None or v < high)
-    if not ok:
-        raise ValueError(f"{name}: expected {expected}, got {value!r}")
+    check_same_tree("grads", grads, getattr(state, field), f"state.{field}")
 
 
 def apply_updates(params: Any, updates: Any) -> Any:
@@ -77,8 +78,10 @@ def apply_updates(params: Any, updates: Any) -> Any:
     θ ← θ + u
 
     Args:
-        params: A pytree of arrays.
-        updates: A pytree with the same structure and shapes (from ``update``).
+        params: A pytree of floating-point arrays (an integer parameter would be
+            silently truncated, so it is refused).
+        updates: A pytree with the same structure and shapes (from ``update``); a
+            shape that would broadcast and change a parameter's shape is refused.
 
     Returns:
         The new parameters, same structure and dtypes as ``params``.
@@ -87,9 +90,13 @@ def apply_updates(params: Any, updates: Any) -> Any:
         >>> print(apply_updates(jnp.array([1.0, 2.0]), jnp.array([0.5, -1.0])))
         [1.5 1. ]
     """
-    return jax.tree.map(
-        lambda p, u: jnp.asarray(p + u).astype(jnp.asarray(p).dtype), params, updates
-    )
+    check_same_tree("updates", updates, params, "params")
+    for path, p in jax.tree_util.tree_leaves_with_path(params):
+        dtype = jnp.result_type(p)
+        if not jnp.issubdtype(dtype, jnp.inexact):
+            where = jax.tree_util.keystr(path)
+            raise TypeError(f"params{where}: expected a floating-point array, got dtype {dtype}")
+    return jax.tree.map(lambda p, u: jnp.asarray(p + u).astype(jnp.result_type(p)), params, updates)
 
 
 def sgd(learning_rate: float) -> GradientTransformation:
@@ -110,7 +117,7 @@ def sgd(learning_rate: float) -> GradientTransformation:
         >>> print(apply_updates(params, updates).round(3))
         [ 0.8 -1.6]
     """
-    _check_hyper("learning_rate", learning_rate, low=0.0)
+    _check_lr(learning_rate)
 
     def init(params: Any) -> SGDState:
         del params
@@ -118,6 +125,10 @@ def sgd(learning_rate: float) -> GradientTransformation:
 
     def update(grads: Any, state: SGDState, params: Any = None) -> tuple[Any, SGDState]:
         del params
+        if not isinstance(state, SGDState):
+            raise TypeError(
+                f"state: expected an SGDState from sgd(...).init(params), got {describe(state)}"
+            )
         return jax.tree.map(lambda g: -learning_rate * g, grads), state
 
     return GradientTransformation(init, update)
@@ -148,19 +159,33 @@ def momentum(learning_rate: float, beta: float = 0.9) -> GradientTransformation:
         >>> round(float(state.velocity[0]), 3)  # 1 + 0.9 * 1
         1.9
     """
-    _check_hyper("learning_rate", learning_rate, low=0.0)
-    _check_hyper("beta", beta, low=0.0, high=1.0)
+    _check_lr(learning_rate)
+    _check_decay("beta", beta)
 
     def init(params: Any) -> MomentumState:
         return MomentumState(velocity=jax.tree.map(jnp.zeros_like, params))
 
     def update(grads: Any, state: MomentumState, params: Any = None) -> tuple[Any, MomentumState]:
         del params
+        _check_state(state, MomentumState, grads, "velocity", "momentum(...)")
         velocity = jax.tree.map(lambda g, v: g + beta * v, grads, state.velocity)
         updates = jax.tree.map(lambda v: -learning_rate * v, velocity)
         return updates, MomentumState(velocity=velocity)
 
     return GradientTransformation(init, update)
+
+
+@jax.jit
+def _bias_correction(moment: Any, decay: float, count: Array) -> Any:
+    """m / (1 - decay**count) for every leaf, as ``optax.tree.bias_correction`` computes it.
+
+    ``1 - decay**count`` is computed in float32 and cast to each leaf's dtype afterwards
+    (``decay**count`` would round to 1 in bfloat16). The function is jitted, like
+    optax's: XLA's compiled power rounds differently from the eager one in the last bit,
+    and compiling it here too keeps our Adam bit-identical to optax, eager or jitted.
+    """
+    correction = 1 - decay**count
+    return jax.tree.map(lambda t: t / correction.astype(t.dtype), moment)
 
 
 def adam(
@@ -181,7 +206,11 @@ def adam(
         eps: Small constant added to the denominator, ``>= 0``.
 
     Returns:
-        A :class:`GradientTransformation`; equal to ``optax.adam(learning_rate, b1, b2, eps)``.
+        A :class:`GradientTransformation`. Its updates are bit-identical to
+        ``optax.adam(learning_rate, b1, b2, eps)`` (optax 0.2.8, float32 and float64,
+        eager or under ``jit``: measured over 100 steps on Rosenbrock's function in
+        ``tests/test_optimizers.py``), because it does the same operations in the same
+        order, down to computing the bias correction in a compiled function.
 
     Examples:
         >>> opt = adam(0.1)
@@ -190,10 +219,10 @@ def adam(
         >>> print(updates.round(3), int(state.count))
         [-0.1  0.1] 1
     """
-    _check_hyper("learning_rate", learning_rate, low=0.0)
-    _check_hyper("b1", b1, low=0.0, high=1.0)
-    _check_hyper("b2", b2, low=0.0, high=1.0)
-    _check_hyper("eps", eps, low=0.0)
+    _check_lr(learning_rate)
+    _check_decay("b1", b1)
+    _check_decay("b2", b2)
+    check_number("eps", eps, low=0.0)
 
     def init(params: Any) -> AdamState:
         zeros = jax.tree.map(jnp.zeros_like, params)
@@ -201,17 +230,15 @@ def adam(
 
     def update(grads: Any, state: AdamState, params: Any = None) -> tuple[Any, AdamState]:
         del params
+        _check_state(state, AdamState, grads, "mu", "adam(...)")
         mu = jax.tree.map(lambda g, m: (1 - b1) * g + b1 * m, grads, state.mu)
         nu = jax.tree.map(lambda g, v: (1 - b2) * g**2 + b2 * v, grads, state.nu)
         count = state.count + 1
         # Bias correction: the averages start at 0, so early on they underestimate.
-        # Computed in float32 before casting, as optax does (b**t rounds to 1 in bf16).
-        c1, c2 = 1 - b1**count, 1 - b2**count
-
-        def direction(m: Array, v: Array) -> Array:
-            return (m / c1.astype(m.dtype)) / (jnp.sqrt(v / c2.astype(v.dtype)) + eps)
-
-        updates = jax.tree.map(lambda m, v: -learning_rate * direction(m, v), mu, nu)
+        mu_hat, nu_hat = _bias_correction(mu, b1, count), _bias_correction(nu, b2, count)
+        updates = jax.tree.map(
+            lambda m, v: -learning_rate * (m / (jnp.sqrt(v) + eps)), mu_hat, nu_hat
+        )
         return updates, AdamState(count=count, mu=mu, nu=nu)
 
     return GradientTransformation(init, update)

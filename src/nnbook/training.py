@@ -1,12 +1,16 @@
-"""Training loops: one jitted step, and whole epochs in ``lax.scan`` (chapters 7 and 9).
+"""Training loops: one jitted step, and whole epochs in ``lax.scan``, taught in chapter 7
+("Gradient descent and the training loop"); every chapter from the first on calls ``fit``.
 
 Chapter 7 builds :func:`make_train_step`: the gradient, the optimizer update and
 ``params + updates`` fused into a single ``jax.jit``, with the old parameter buffers
-*donated* so XLA can overwrite them in place. Chapter 9 uses :func:`fit`, which runs a
-whole epoch of mini-batches inside one compiled ``jax.lax.scan``: one call from Python
-per epoch instead of one per step, which matters most for small batches.
+*donated* so XLA can overwrite them in place. It then explains :func:`fit`, which runs
+whole epochs of mini-batches inside one compiled ``jax.lax.scan``: one call from Python
+for many steps instead of one per step, which matters most for small batches.
 
-Nothing here prints or plots: :func:`fit` returns a :class:`History` of arrays.
+Nothing here prints or plots: :func:`fit` returns a :class:`History` of arrays. Inside
+the compiled steps no value can be checked, so :func:`fit` and :func:`evaluate` check
+the data before compiling (labels against the model's logits when ``apply_fn`` is
+given), and ``fit`` checks every step's loss afterwards.
 """
 
 import functools
@@ -16,15 +20,26 @@ from typing import Any, NamedTuple
 import jax
 import jax.numpy as jnp
 import numpy as np
-from jaxtyping import ArrayLike, Float
+from jaxtyping import Array, ArrayLike, Float
 
-from nnbook._checks import check_array, check_finite, check_positive_int
+from nnbook._checks import (
+    check_array,
+    check_bool,
+    check_finite,
+    check_key,
+    check_labels,
+    check_positive_int,
+    check_same_tree,
+)
 from nnbook.losses import accuracy, binary_cross_entropy_with_logits, softmax_cross_entropy
 from nnbook.optimizers import GradientTransformation, apply_updates
 
 
 class History(NamedTuple):
-    """What happened during :func:`fit`, as NumPy float32 arrays (``None`` without eval data)."""
+    """What happened during :func:`fit`, as NumPy arrays (``None`` without eval data).
+
+    The arrays have the loss's dtype: float32, or float64 when x64 is enabled.
+    """
 
     step_loss: Float[np.ndarray, " n_steps"]  # mini-batch loss before each update
     epoch_loss: Float[np.ndarray, " epochs"]  # mean of the epoch's step losses
@@ -41,8 +56,7 @@ class FitResult(NamedTuple):
 
 
 def _check_fns(loss_fn: Any, optimizer: Any, loss_takes_key: Any = False) -> None:
-    if not isinstance(loss_takes_key, bool):
-        raise TypeError(f"loss_takes_key: expected True or False, got {loss_takes_key!r}")
+    check_bool("loss_takes_key", loss_takes_key)
     if not callable(loss_fn):
         sig = "loss_fn(params, x, y, key)" if loss_takes_key else "loss_fn(params, x, y)"
         raise TypeError(f"loss_fn: expected a function {sig}, got {loss_fn!r}")
@@ -52,6 +66,22 @@ def _check_fns(loss_fn: Any, optimizer: Any, loss_takes_key: Any = False) -> Non
         raise TypeError(
             f"optimizer: expected an (init, update) pair, got {type(optimizer).__name__}"
         )
+
+
+def _scalar_valued(loss_fn: Callable) -> Callable:
+    """``loss_fn``, raising a clear error (while tracing) unless it returns a float scalar."""
+
+    @functools.wraps(loss_fn)
+    def checked(*args: Any) -> Any:
+        loss = loss_fn(*args)
+        shape, dtype = jnp.shape(loss), jnp.result_type(loss)
+        if shape != ():
+            raise ValueError(f"loss_fn: expected a scalar loss, got shape {shape}")
+        if not jnp.issubdtype(dtype, jnp.floating):
+            raise TypeError(f"loss_fn: expected a floating-point loss, got dtype {dtype}")
+        return loss
+
+    return checked
 
 
 def make_train_step(
@@ -92,6 +122,8 @@ def make_train_step(
         >>> w, state, loss = step(w, state, jnp.array([1.0]), jnp.array([3.0]), jax.random.key(0))
     """
     _check_fns(loss_fn, optimizer, loss_takes_key)
+    check_bool("donate", donate)
+    loss_fn = _scalar_valued(loss_fn)  # a clear error if it returns no scalar
 
     def step(params, opt_state, x, y, *key):  # key: () or (key,), by loss_takes_key
         loss, grads = jax.value_and_grad(loss_fn)(params, x, y, *key)
@@ -189,6 +221,26 @@ def _check_xy(x: ArrayLike, y: ArrayLike, x_name: str = "x", y_name: str = "y"):
     return x, y
 
 
+def _check_labels_for(apply_fn: Callable, params: Any, x: Array, y: Array, y_name: str) -> None:
+    """Labels ``y`` must suit ``apply_fn``'s logits: class ids in [0, k), or 0/1 for one column."""
+    logits = jax.eval_shape(apply_fn, params, x)  # shapes only: nothing is computed
+    n, shape = x.shape[0], getattr(logits, "shape", None)
+    if shape is None or len(shape) not in (1, 2) or shape[0] != n:
+        raise ValueError(
+            f"apply_fn: expected logits of shape ({n}, k) or ({n},) for x of shape "
+            f"{x.shape}, got {shape if shape is not None else type(logits).__name__}"
+        )
+    if len(shape) == 2 and shape[1] > 1:
+        check_labels(y_name, y, shape[1], f"apply_fn gives {shape[1]} logit columns")
+    else:
+        values = np.asarray(y)
+        if values.min() < 0 or values.max() > 1:
+            raise ValueError(
+                f"{y_name}: expected 0/1 labels for apply_fn's single logit column, "
+                f"got min {values.min():g}, max {values.max():g}"
+            )
+
+
 def evaluate(apply_fn: Callable, params: Any, x: ArrayLike, y: ArrayLike) -> dict[str, float]:
     """Loss and accuracy of ``apply_fn(params, x)`` logits on labelled data.
 
@@ -206,6 +258,10 @@ def evaluate(apply_fn: Callable, params: Any, x: ArrayLike, y: ArrayLike) -> dic
     Returns:
         ``{"loss": float, "accuracy": float}``.
 
+    Raises:
+        ValueError: When a label is out of range for the logits (a class id outside
+            ``[0, k)``, or a binary label outside ``[0, 1]``), before computing anything.
+
     Examples:
         >>> from nnbook.layers import Dense
         >>> params = Dense(W=jnp.array([[1.0], [-1.0]]), b=jnp.zeros(1))
@@ -216,29 +272,9 @@ def evaluate(apply_fn: Callable, params: Any, x: ArrayLike, y: ArrayLike) -> dic
     if not callable(apply_fn):
         raise TypeError(f"apply_fn: expected a function apply_fn(params, x), got {apply_fn!r}")
     x, y = _check_xy(x, y)
+    _check_labels_for(apply_fn, params, x, y, "y")
     loss, acc = _metrics_fn(apply_fn)(params, x, y)
     return {"loss": float(loss), "accuracy": float(acc)}
-
-
-def _check_opt_state(opt_state: Any, fresh: Any) -> None:
-    """``opt_state`` must look like ``optimizer.init(params)``: same structure and shapes."""
-    want, got = jax.tree.structure(fresh), jax.tree.structure(opt_state)
-    if want != got:
-        raise ValueError(
-            f"opt_state: expected the state of this optimizer for these params, {want}; got {got}"
-        )
-    leaves = jax.tree.leaves(opt_state)
-    for (path, a), b in zip(jax.tree_util.tree_leaves_with_path(fresh), leaves, strict=True):
-        if jnp.shape(a) != jnp.shape(b):
-            where = jax.tree_util.keystr(path)
-            raise ValueError(f"opt_state{where}: expected shape {jnp.shape(a)}, got {jnp.shape(b)}")
-
-
-def _check_key(key: Any) -> None:
-    typed = isinstance(key, jax.Array) and jax.dtypes.issubdtype(key.dtype, jax.dtypes.prng_key)
-    raw = isinstance(key, jax.Array | np.ndarray) and key.dtype == np.uint32 and key.shape == (2,)
-    if not (typed and key.shape == ()) and not raw:
-        raise TypeError(f"key: expected a single jax.random.key(seed), got {key!r}")
 
 
 def fit(
@@ -276,7 +312,9 @@ def fit(
         batch_size: Examples per step, in ``[1, n]``; ``None`` means full batch (``n``).
         eval_data: Optional ``(x_test, y_test)`` evaluated after every epoch.
         apply_fn: ``apply_fn(params, x) -> logits``, required with ``eval_data``
-            (see :func:`evaluate` for the loss used).
+            (see :func:`evaluate` for the loss used). When given, the labels ``y`` (and
+            ``eval_data[1]``) are checked against its logits before training: class ids
+            in ``[0, k)`` for k columns, 0/1 for one column.
         opt_state: The optimizer state to continue from, such as the ``opt_state`` of
             an earlier :class:`FitResult` (Adam's moments and step count); ``None``
             starts afresh with ``optimizer.init(params)``. Epochs count from 0 again, so
@@ -292,7 +330,9 @@ def fit(
 
     Raises:
         FloatingPointError: At the first non-finite step loss, naming the step (counted
-            from 0 over the whole run) and the epoch (from 0).
+            from 0 over the whole run) and the epoch (from 0). A loss that is already
+            non-finite at step 0, before any update, points at the data or ``loss_fn``
+            (an out-of-range label gives a NaN loss under ``jit``), not the learning rate.
 
     Examples:
         >>> from nnbook.optimizers import sgd
@@ -313,7 +353,7 @@ def fit(
         >>> round(float(result.params[0, 0]), 2)
         2.0
     """
-    _check_key(key)
+    check_key("key", key)
     _check_fns(loss_fn, optimizer, loss_takes_key)
     x, y = _check_xy(x, y)
     n = x.shape[0]
@@ -326,18 +366,23 @@ def fit(
     batch_size = int(batch_size)
     if eval_data is not None:
         if not (isinstance(eval_data, tuple | list) and len(eval_data) == 2):
-            raise ValueError(f"eval_data: expected a pair (x_test, y_test), got {type(eval_data)}")
+            raise TypeError(f"eval_data: expected a pair (x_test, y_test), got {type(eval_data)}")
         if not callable(apply_fn):
             raise ValueError(
                 f"apply_fn: expected apply_fn(params, x) with eval_data, got {apply_fn!r}"
             )
         eval_x, eval_y = _check_xy(*eval_data, "eval_data[0]", "eval_data[1]")
+        _check_labels_for(apply_fn, params, eval_x, eval_y, "eval_data[1]")
+    if apply_fn is not None:
+        if not callable(apply_fn):
+            raise TypeError(f"apply_fn: expected a function apply_fn(params, x), got {apply_fn!r}")
+        _check_labels_for(apply_fn, params, x, y, "y")
 
     fresh = optimizer.init(params)
     if opt_state is None:
         opt_state = fresh
-    else:
-        _check_opt_state(opt_state, fresh)
+    else:  # it must look like optimizer.init(params): same structure and shapes
+        check_same_tree("opt_state", opt_state, fresh, "the state of this optimizer for params")
     # fit donates its buffers to XLA; copy first so the caller's arrays stay valid.
     params = jax.tree.map(jnp.array, params)
     opt_state = jax.tree.map(jnp.array, opt_state)
@@ -363,23 +408,30 @@ def fit(
         if eval_data is not None:
             metrics.append(_metrics_fn(apply_fn)(params, eval_x, eval_y))
     step_losses, metrics = jax.device_get((step_losses, metrics))
-    step_losses = np.concatenate(step_losses).astype(np.float32)[:epochs]
+    # In the loss's own dtype: a float64 loss past float32's range is still finite.
+    step_losses = np.concatenate(step_losses)[:epochs]
     for epoch, losses in enumerate(step_losses):
         bad = np.flatnonzero(~np.isfinite(losses))
         if bad.size:
             step = epoch * losses.size + int(bad[0])
-            raise FloatingPointError(
-                f"non-finite loss {losses[bad[0]]} at step {step} (epoch {epoch}); "
-                "try a smaller learning rate or check the data and loss_fn"
+            advice = (
+                "before any update, so not the learning rate: check the data, the labels "
+                "and loss_fn"
+                if step == 0
+                else "try a smaller learning rate or check the data and loss_fn"
             )
-    eval_loss = [float(m[0]) for m in metrics]
-    eval_acc = [float(m[1]) for m in metrics]
+            raise FloatingPointError(
+                f"non-finite loss {losses[bad[0]]} at step {step} (epoch {epoch}); {advice}"
+            )
 
     step_loss = step_losses.reshape(-1)
+    with np.errstate(over="ignore"):  # a huge but finite loss: its epoch mean may be inf
+        epoch_loss = step_loss.reshape(epochs, -1).mean(axis=1)
+    eval_arrays = [np.asarray([m[i] for m in metrics]) for i in (0, 1)] if metrics else None
     history = History(
         step_loss=step_loss,
-        epoch_loss=step_loss.reshape(epochs, -1).mean(axis=1),
-        eval_loss=np.asarray(eval_loss, np.float32) if eval_data is not None else None,
-        eval_accuracy=np.asarray(eval_acc, np.float32) if eval_data is not None else None,
+        epoch_loss=epoch_loss,
+        eval_loss=eval_arrays[0] if eval_arrays else None,
+        eval_accuracy=eval_arrays[1] if eval_arrays else None,
     )
     return FitResult(params, opt_state, history)
