@@ -20,19 +20,14 @@ from typing import Any, NamedTuple
 import jax
 import jax.numpy as jnp
 import numpy as np
-from jaxtyping import Array, ArrayLike, Float
+from jaxtyping import ArrayLike, Float
 
-from nnbook._checks import (
-    check_array,
-    check_bool,
-    check_finite,
-    check_key,
-    check_labels,
-    check_positive_int,
-    check_same_tree,
-)
-from nnbook.losses import accuracy, binary_cross_entropy_with_logits, softmax_cross_entropy
+from nnbook._checks import check_bool
+from nnbook._evaluate import evaluate, metrics_fn
+from nnbook._fit_checks import check_fit_args, check_fns, scalar_valued
 from nnbook.optimizers import GradientTransformation, apply_updates
+
+__all__ = ["EPOCHS_PER_CALL", "FitResult", "History", "evaluate", "fit", "make_train_step"]
 
 
 class History(NamedTuple):
@@ -53,35 +48,6 @@ class FitResult(NamedTuple):
     params: Any
     opt_state: Any
     history: History
-
-
-def _check_fns(loss_fn: Any, optimizer: Any, loss_takes_key: Any = False) -> None:
-    check_bool("loss_takes_key", loss_takes_key)
-    if not callable(loss_fn):
-        sig = "loss_fn(params, x, y, key)" if loss_takes_key else "loss_fn(params, x, y)"
-        raise TypeError(f"loss_fn: expected a function {sig}, got {loss_fn!r}")
-    if not (
-        callable(getattr(optimizer, "init", None)) and callable(getattr(optimizer, "update", None))
-    ):
-        raise TypeError(
-            f"optimizer: expected an (init, update) pair, got {type(optimizer).__name__}"
-        )
-
-
-def _scalar_valued(loss_fn: Callable) -> Callable:
-    """``loss_fn``, raising a clear error (while tracing) unless it returns a float scalar."""
-
-    @functools.wraps(loss_fn)
-    def checked(*args: Any) -> Any:
-        loss = loss_fn(*args)
-        shape, dtype = jnp.shape(loss), jnp.result_type(loss)
-        if shape != ():
-            raise ValueError(f"loss_fn: expected a scalar loss, got shape {shape}")
-        if not jnp.issubdtype(dtype, jnp.floating):
-            raise TypeError(f"loss_fn: expected a floating-point loss, got dtype {dtype}")
-        return loss
-
-    return checked
 
 
 def make_train_step(
@@ -121,9 +87,9 @@ def make_train_step(
         >>> step = make_train_step(noisy, sgd(0.1), loss_takes_key=True)
         >>> w, state, loss = step(w, state, jnp.array([1.0]), jnp.array([3.0]), jax.random.key(0))
     """
-    _check_fns(loss_fn, optimizer, loss_takes_key)
+    check_fns(loss_fn, optimizer, loss_takes_key)
     check_bool("donate", donate)
-    loss_fn = _scalar_valued(loss_fn)  # a clear error if it returns no scalar
+    loss_fn = scalar_valued(loss_fn)  # a clear error if it returns no scalar
 
     def step(params, opt_state, x, y, *key):  # key: () or (key,), by loss_takes_key
         loss, grads = jax.value_and_grad(loss_fn)(params, x, y, *key)
@@ -198,83 +164,6 @@ def _epoch_fn(loss_fn: Callable, optimizer: Any, loss_takes_key: bool = False) -
         return params, opt_state, losses  # losses: (per_call, n_batches)
 
     return jax.jit(run_epochs, static_argnames=("batch_size", "per_call"), donate_argnums=(0, 1))
-
-
-@functools.lru_cache(maxsize=32)
-def _metrics_fn(apply_fn: Callable) -> Callable:
-    def metrics(params, x, y):
-        logits = apply_fn(params, x)
-        if logits.ndim == 1 or logits.shape[-1] == 1:  # one logit column: binary task
-            return binary_cross_entropy_with_logits(logits, y), accuracy(logits, y)
-        return softmax_cross_entropy(logits, y), accuracy(logits, y)
-
-    return jax.jit(metrics)
-
-
-def _check_xy(x: ArrayLike, y: ArrayLike, x_name: str = "x", y_name: str = "y"):
-    x = check_finite(x_name, check_array(x_name, x, dtype_kind="fiub", allow_empty=False))
-    y = check_finite(y_name, check_array(y_name, y, dtype_kind="fiub", allow_empty=False))
-    if x.ndim == 0 or y.ndim == 0 or x.shape[0] != y.shape[0]:
-        raise ValueError(
-            f"{y_name}: expected as many rows as {x_name} (shape {x.shape}), got shape {y.shape}"
-        )
-    return x, y
-
-
-def _check_labels_for(apply_fn: Callable, params: Any, x: Array, y: Array, y_name: str) -> None:
-    """Labels ``y`` must suit ``apply_fn``'s logits: class ids in [0, k), or 0/1 for one column."""
-    logits = jax.eval_shape(apply_fn, params, x)  # shapes only: nothing is computed
-    n, shape = x.shape[0], getattr(logits, "shape", None)
-    if shape is None or len(shape) not in (1, 2) or shape[0] != n:
-        raise ValueError(
-            f"apply_fn: expected logits of shape ({n}, k) or ({n},) for x of shape "
-            f"{x.shape}, got {shape if shape is not None else type(logits).__name__}"
-        )
-    if len(shape) == 2 and shape[1] > 1:
-        check_labels(y_name, y, shape[1], f"apply_fn gives {shape[1]} logit columns")
-    else:
-        values = np.asarray(y)
-        if values.min() < 0 or values.max() > 1:
-            raise ValueError(
-                f"{y_name}: expected 0/1 labels for apply_fn's single logit column, "
-                f"got min {values.min():g}, max {values.max():g}"
-            )
-
-
-def evaluate(apply_fn: Callable, params: Any, x: ArrayLike, y: ArrayLike) -> dict[str, float]:
-    """Loss and accuracy of ``apply_fn(params, x)`` logits on labelled data.
-
-    loss = mean_n L(apply_fn(params, x_n), y_n),  accuracy = mean_n [prediction_n = y_n]
-
-    L is softmax cross-entropy with argmax predictions for k > 1 logit columns (integer
-    labels), binary cross-entropy with ``logit > 0`` predictions for a single column.
-
-    Args:
-        apply_fn: ``apply_fn(params, x) -> logits`` of shape (n, k) or (n, 1).
-        params: The model's parameters.
-        x: Inputs, shape (n, ...).
-        y: Labels, shape (n,): class ids, or 0/1 for a single logit column.
-
-    Returns:
-        ``{"loss": float, "accuracy": float}``.
-
-    Raises:
-        ValueError: When a label is out of range for the logits (a class id outside
-            ``[0, k)``, or a binary label outside ``[0, 1]``), before computing anything.
-
-    Examples:
-        >>> from nnbook.layers import Dense
-        >>> params = Dense(W=jnp.array([[1.0], [-1.0]]), b=jnp.zeros(1))
-        >>> out = evaluate(lambda p, x: x @ p.W + p.b, params, jnp.eye(2), jnp.array([1, 0]))
-        >>> round(out["loss"], 4), out["accuracy"]
-        (0.3133, 1.0)
-    """
-    if not callable(apply_fn):
-        raise TypeError(f"apply_fn: expected a function apply_fn(params, x), got {apply_fn!r}")
-    x, y = _check_xy(x, y)
-    _check_labels_for(apply_fn, params, x, y, "y")
-    loss, acc = _metrics_fn(apply_fn)(params, x, y)
-    return {"loss": float(loss), "accuracy": float(acc)}
 
 
 def fit(
@@ -353,36 +242,10 @@ def fit(
         >>> round(float(result.params[0, 0]), 2)
         2.0
     """
-    check_key("key", key)
-    _check_fns(loss_fn, optimizer, loss_takes_key)
-    x, y = _check_xy(x, y)
-    n = x.shape[0]
-    epochs = check_positive_int("epochs", epochs)
-    batch_size = n if batch_size is None else batch_size
-    if isinstance(batch_size, bool) or not isinstance(batch_size, int | np.integer):
-        raise TypeError(f"batch_size: expected an integer in [1, {n}] or None, got {batch_size!r}")
-    if not 1 <= batch_size <= n:
-        raise ValueError(f"batch_size: expected an integer in [1, {n}] (len(x)), got {batch_size}")
-    batch_size = int(batch_size)
-    if eval_data is not None:
-        if not (isinstance(eval_data, tuple | list) and len(eval_data) == 2):
-            raise TypeError(f"eval_data: expected a pair (x_test, y_test), got {type(eval_data)}")
-        if not callable(apply_fn):
-            raise ValueError(
-                f"apply_fn: expected apply_fn(params, x) with eval_data, got {apply_fn!r}"
-            )
-        eval_x, eval_y = _check_xy(*eval_data, "eval_data[0]", "eval_data[1]")
-        _check_labels_for(apply_fn, params, eval_x, eval_y, "eval_data[1]")
-    if apply_fn is not None:
-        if not callable(apply_fn):
-            raise TypeError(f"apply_fn: expected a function apply_fn(params, x), got {apply_fn!r}")
-        _check_labels_for(apply_fn, params, x, y, "y")
-
-    fresh = optimizer.init(params)
-    if opt_state is None:
-        opt_state = fresh
-    else:  # it must look like optimizer.init(params): same structure and shapes
-        check_same_tree("opt_state", opt_state, fresh, "the state of this optimizer for params")
+    x, y, epochs, batch_size, eval_xy, opt_state = check_fit_args(
+        key, params, loss_fn, optimizer, x, y, epochs, batch_size, eval_data, apply_fn,
+        opt_state, loss_takes_key,
+    )  # fmt: skip
     # fit donates its buffers to XLA; copy first so the caller's arrays stay valid.
     params = jax.tree.map(jnp.array, params)
     opt_state = jax.tree.map(jnp.array, opt_state)
@@ -406,7 +269,7 @@ def fit(
         )
         step_losses.append(losses)
         if eval_data is not None:
-            metrics.append(_metrics_fn(apply_fn)(params, eval_x, eval_y))
+            metrics.append(metrics_fn(apply_fn)(params, *eval_xy))
     step_losses, metrics = jax.device_get((step_losses, metrics))
     # In the loss's own dtype: a float64 loss past float32's range is still finite.
     step_losses = np.concatenate(step_losses)[:epochs]
