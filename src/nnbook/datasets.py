@@ -17,7 +17,7 @@ import jax.numpy as jnp
 import numpy as np
 from jaxtyping import Array, ArrayLike, PRNGKeyArray
 
-from nnbook._checks import check_positive_int
+from nnbook._checks import check_key, check_positive_int
 
 SPAM_FEATURES = ("suspicious words", "external links")
 
@@ -67,10 +67,7 @@ def load_digits(test_fraction: float = 0.25, seed: int = 0) -> Dataset:
 
 def _check_toy(key: object, name: str = "n", value: object = 0.0) -> float:
     """Check the key, and that ``value`` (noise, std, turns) is a finite number >= 0."""
-    typed = isinstance(key, jax.Array) and jax.dtypes.issubdtype(key.dtype, jax.dtypes.prng_key)
-    raw = isinstance(key, jax.Array | np.ndarray) and key.dtype == np.uint32 and key.shape == (2,)
-    if not (typed and key.shape == ()) and not raw:
-        raise TypeError(f"key: expected a single jax.random.key(seed), got {key!r}")
+    check_key("key", key)
     if isinstance(value, bool) or not isinstance(value, float | int) or not 0 <= value < math.inf:
         raise ValueError(f"{name}: expected a finite number >= 0, got {value!r}")
     return float(value)
