@@ -115,7 +115,11 @@ def simd_float32_lanes(flags: frozenset[str] | set[str]) -> int | None:
 
 
 def device_name(device: jax.Device | None = None) -> str:
-    """A readable name: ``"Intel(R) Xeon(R) Processor, 2 cores"`` or the GPU/TPU's kind.
+    """A readable name: the CPU's model and core count, or the GPU's or TPU's kind.
+
+    For example ``"Intel(R) Xeon(R) Processor, 2 cores"``, ``"NVIDIA H100 80GB HBM3"``
+    or ``"TPU v4"``: JAX's ``device_kind`` names accelerators but calls every CPU
+    ``"cpu"``.
 
     Args:
         device: a JAX device; ``None`` means ``jax.devices()[0]``.
@@ -132,7 +136,7 @@ def device_name(device: jax.Device | None = None) -> str:
     if device.platform == "cpu":
         n = os.cpu_count() or 1
         return f"{cpu_model()}, {n} core{'s' if n != 1 else ''}"
-    return f"{device.platform.upper()} {device.device_kind}"
+    return device.device_kind
 
 
 def devices_to_compare() -> list[jax.Device]:
