@@ -8,12 +8,10 @@ served from 127.0.0.1 for the duration, as a reader's browser would fetch it.
 from __future__ import annotations
 
 import argparse
-import functools
-import http.server
 import os
-import threading
 from pathlib import Path
 
+from chromium import launch, serve
 from playwright.sync_api import sync_playwright
 
 HTML = (
@@ -21,20 +19,6 @@ HTML = (
     / "_build"
     / "html"
 )
-ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
-
-
-class _Quiet(http.server.SimpleHTTPRequestHandler):
-    def log_message(self, *args):
-        pass
 
 
 def main() -> None:
@@ -46,22 +30,17 @@ def main() -> None:
     parser.add_argument("--width", type=int, default=1280)
     parser.add_argument("--height", type=int, default=900)
     args = parser.parse_args()
-    handler = functools.partial(_Quiet, directory=str(HTML))
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
     out = Path(args.outdir)
     out.mkdir(parents=True, exist_ok=True)
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=ARGS)
+    with serve(HTML) as base, sync_playwright() as p:
+        browser = launch(p)
         context = browser.new_context(
             viewport={"width": args.width, "height": args.height},
             color_scheme="dark" if args.dark else "light",
         )
         page = context.new_page()
         for rel in args.pages:
-            page.goto(
-                f"http://127.0.0.1:{server.server_address[1]}/{rel}", wait_until="networkidle"
-            )
+            page.goto(f"{base}/{rel}", wait_until="networkidle")
             page.wait_for_timeout(500)
             name = rel.replace("/", "_").replace(".html", "")
             mode = "dark" if args.dark else "light"
@@ -69,7 +48,6 @@ def main() -> None:
             page.screenshot(path=str(target), full_page=args.full)
             print(target)
         browser.close()
-    server.shutdown()
 
 
 if __name__ == "__main__":

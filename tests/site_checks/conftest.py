@@ -7,15 +7,17 @@ These run after a book build (``nox -s tests`` builds first). Run alone with
 from __future__ import annotations
 
 import functools
-import http.server
 import os
-import threading
+import sys
 from pathlib import Path
 
 import pytest
 from bs4 import BeautifulSoup
 
 ROOT = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(ROOT / "tools"))
+from chromium import launch, serve  # noqa: E402
+
 # NNBOOK_DOCS points the checks at another copy of docs/ (a scratch build with a
 # planted fault, say); by default they check this checkout's built site.
 DOCS = Path(os.environ.get("NNBOOK_DOCS", ROOT / "docs")).resolve()
@@ -45,39 +47,18 @@ def article(soup: BeautifulSoup):
     return soup.select_one("article.bd-article") or soup
 
 
-class _QuietHandler(http.server.SimpleHTTPRequestHandler):
-    def log_message(self, *args):  # keep test output clean
-        pass
-
-
 @pytest.fixture(scope="session")
 def site_url(html_dir):
     """Serve the built site on 127.0.0.1 (a free port) for the browser checks."""
-    handler = functools.partial(_QuietHandler, directory=str(html_dir))
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_address[1]}"
-    server.shutdown()
-
-
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
+    with serve(html_dir) as url:
+        yield url
 
 
 @pytest.fixture(scope="session")
 def browser():
     playwright = pytest.importorskip("playwright.sync_api")
     with playwright.sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        b = launch(p)
         yield b
         b.close()
 
