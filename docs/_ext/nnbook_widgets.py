@@ -10,13 +10,23 @@ as they are). For each page whose body holds such a div, this extension adds
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
-KINDS = ("neuron", "forward-pass", "watch-learn")
+# One script per kind, docs/_static/widget-KIND.js: the scripts are the list of kinds
+# (tests/test_widgets.py checks it against nnbook.widgets.WIDGET_KINDS).
+_STATIC = Path(__file__).resolve().parent.parent / "_static"
+KINDS = tuple(
+    sorted(
+        p.stem.removeprefix("widget-")
+        for p in _STATIC.glob("widget-*.js")
+        if p.stem != "widget-core"
+    )
+)
 _WIDGET = re.compile(r'class="nnbook-widget" data-widget="([a-z-]+)"')
 
 
 def kinds_in(body: str) -> list[str]:
-    """The widget kinds used in an HTML body, in the fixed order of ``KINDS``."""
+    """The widget kinds used in an HTML body, in the (alphabetical) order of ``KINDS``."""
     found = set(_WIDGET.findall(body or ""))
     unknown = found - set(KINDS)
     if unknown:
