@@ -3,17 +3,16 @@
 :func:`setup_chapter` gives a chapter the book's plot style, short NumPy printing and
 PNG figures, and records on which device and JAX version it ran. :func:`glue` stores
 a number for the prose through ``myst_nb.glue`` when the book is being built, and does
-nothing in a downloaded notebook run without myst-nb. :func:`timeit` times jitted code
-the JAX way (first call = compile, later calls waited on with ``block_until_ready``).
+nothing in a downloaded notebook run without myst-nb. :func:`timeit` is the chapters'
+short form of :func:`nnbook.timing.time_fn` (chapter 15), which times jitted code the
+JAX way: first call apart, later calls waited on with ``block_until_ready``.
 """
 
 from __future__ import annotations
 
 import json
 import os
-import statistics
 import sys
-import time
 import warnings
 from collections.abc import Callable
 from pathlib import Path
@@ -203,17 +202,17 @@ def record_execution(path: str | os.PathLike | None) -> None:
 
 
 def timeit(fn: Callable[..., Any], *args: Any, repeats: int = 5, warmup: int = 1) -> dict[str, Any]:
-    """Time ``fn(*args)``, separating the first (compiling) call from the steady state.
+    """The chapters' short form of :func:`nnbook.timing.time_fn`, as a plain dict.
 
-    JAX dispatches work asynchronously, so each call is waited on with
+    The first call (which compiles a jitted function) is timed apart; ``warmup - 1``
+    untimed calls follow, then ``repeats`` calls, each waited on with
     ``jax.block_until_ready`` before the clock stops.
 
     Args:
         fn: function to time, usually ``jax.jit``-ed.
         *args: its arguments.
-        repeats: timed calls after the warm-up.
-        warmup: calls before the timed ones; the first is timed as ``compile_s``.
-            With ``warmup=0`` the first call is also one of the ``repeats``.
+        repeats: timed calls, at least 1.
+        warmup: calls before the timed ones, at least 1; the first is ``compile_s``.
 
     Returns:
         ``dict(compile_s=first call in s, median_s=median of the timed calls,
@@ -225,21 +224,9 @@ def timeit(fn: Callable[..., Any], *args: Any, repeats: int = 5, warmup: int = 1
         >>> sorted(t), len(t["times"]), t["compile_s"] > 0
         (['compile_s', 'median_s', 'times'], 3, True)
     """
-    if int(repeats) < 1:
-        raise ValueError(f"repeats is {repeats}; expected an integer >= 1")
-    if int(warmup) < 0:
-        raise ValueError(f"warmup is {warmup}; expected an integer >= 0")
-    import jax
+    from nnbook.timing import time_fn
 
-    def once() -> float:
-        start = time.perf_counter()
-        jax.block_until_ready(fn(*args))
-        return time.perf_counter() - start
-
-    first = once()
-    times = [] if warmup else [first]
-    for _ in range(max(int(warmup) - 1, 0)):
-        once()
-    while len(times) < repeats:
-        times.append(once())
-    return {"compile_s": first, "median_s": statistics.median(times), "times": times}
+    if isinstance(warmup, bool) or not isinstance(warmup, int) or warmup < 1:
+        raise ValueError(f"warmup: expected an integer >= 1 (the first call), got {warmup!r}")
+    t = time_fn(fn, *args, repeats=repeats, warmup=warmup - 1)
+    return {"compile_s": t.first_call_s, "median_s": t.median_s, "times": list(t.times_s)}
