@@ -1,0 +1,1 @@
+"""The trainer benchmark in parts: cases, one module per implementation, harness, report."""
