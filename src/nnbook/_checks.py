@@ -25,6 +25,7 @@ re-exported here):
 - ``check_key(name, key)``: a single ``jax.random.key`` (or a raw ``uint32[2]`` key).
 - ``check_labels(name, labels, n_classes, what)``: integer class ids in
   ``[0, n_classes)`` (the range check is skipped for tracers).
+- ``check_float_leaves(name, tree)``: every leaf of a pytree has a floating dtype.
 - ``check_same_tree(name, tree, like, like_name)``: the same pytree structure and
   leaf shapes as ``like``.
 - ``lookup(name, value, registry)``: ``registry[value]`` for a name, or ``value`` itself
@@ -58,6 +59,7 @@ __all__ = [
     "check_bool",
     "check_choice",
     "check_finite",
+    "check_float_leaves",
     "check_key",
     "check_labels",
     "check_last_dim",
@@ -119,7 +121,7 @@ def check_array(
     is_python = not hasattr(x, "dtype")
     try:
         arr = jnp.asarray(x)
-    except TypeError as err:
+    except (TypeError, ValueError) as err:  # None, a string, a ragged list ...
         raise TypeError(f"{name}: expected an array, got {type(x).__name__}") from err
     floating_ok = "f" in dtype_kind
     if is_python and floating_ok and jnp.issubdtype(arr.dtype, jnp.integer):
@@ -209,7 +211,7 @@ def check_same_tree(name: str, tree: object, like: object, like_name: str) -> No
     """
     want, got = jax.tree.structure(like), jax.tree.structure(tree)
     if want != got:
-        raise ValueError(f"{name}: expected the tree structure of {like_name}, {want}; got {got}")
+        raise ValueError(f"{name}: expected the tree structure of {like_name}, {want}, got {got}")
     pairs = zip(jax.tree_util.tree_leaves_with_path(like), jax.tree.leaves(tree), strict=True)
     for (path, a), b in pairs:
         if jnp.shape(a) != jnp.shape(b):
@@ -218,3 +220,22 @@ def check_same_tree(name: str, tree: object, like: object, like_name: str) -> No
             raise ValueError(
                 f"{name}{where}: expected shape {want_shape} as in {like_name}, got {got_shape}"
             )
+
+
+def check_float_leaves(name: str, tree: object) -> None:
+    """Check that every leaf of ``tree`` (parameters, say) has a floating-point dtype.
+
+    Static, so it also runs under ``jit``. Gradient descent cannot move an integer.
+
+    Examples:
+        >>> import jax.numpy as jnp
+        >>> check_float_leaves("params", {"w": jnp.ones(2), "n": jnp.array(3)})
+        Traceback (most recent call last):
+        ...
+        TypeError: params['n']: expected a floating-point array, got dtype int32
+    """
+    for path, leaf in jax.tree_util.tree_leaves_with_path(tree):
+        dtype = jnp.result_type(leaf)
+        if not jnp.issubdtype(dtype, jnp.inexact):
+            where = jax.tree_util.keystr(path)
+            raise TypeError(f"{name}{where}: expected a floating-point array, got dtype {dtype}")

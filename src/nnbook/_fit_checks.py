@@ -16,6 +16,7 @@ from nnbook._checks import (
     check_array,
     check_bool,
     check_finite,
+    check_float_leaves,
     check_key,
     check_labels,
     check_positive_int,
@@ -102,6 +103,7 @@ def check_fit_args(
     Python ints, the evaluation pair (or None) and the state to start from.
     """
     check_key("key", key)
+    check_float_leaves("params", params)
     check_fns(loss_fn, optimizer, loss_takes_key)
     x, y = check_xy(x, y)
     n = x.shape[0]

@@ -242,9 +242,11 @@ def get_derivative(name_or_fn: str | Callable, *, arg_name: str = "activation") 
         names = [n for n, f in ACTIVATIONS.items() if f is name_or_fn]
         if not names:
             valid = ", ".join(repr(n) for n in sorted(DERIVATIVES))
+            fn = getattr(name_or_fn, "__qualname__", repr(name_or_fn))
             raise ValueError(
-                f"{arg_name}: expected one of {valid} (a name, or that function from "
-                f"nnbook.activations), got {name_or_fn!r} with no hand-written derivative"
+                f"{arg_name}: expected an activation with a hand-written derivative ({valid}, "
+                f"by name or as that function of nnbook.activations), got {fn}, which has "
+                "no hand-written derivative"
             )
         name_or_fn = names[0]
     if not isinstance(name_or_fn, str):

@@ -23,7 +23,7 @@ import jax
 import jax.numpy as jnp
 from jax import Array
 
-from nnbook._checks import check_number, check_same_tree, describe
+from nnbook._checks import check_float_leaves, check_number, check_same_tree, describe
 
 
 class GradientTransformation(NamedTuple):
@@ -91,11 +91,7 @@ def apply_updates(params: Any, updates: Any) -> Any:
         [1.5 1. ]
     """
     check_same_tree("updates", updates, params, "params")
-    for path, p in jax.tree_util.tree_leaves_with_path(params):
-        dtype = jnp.result_type(p)
-        if not jnp.issubdtype(dtype, jnp.inexact):
-            where = jax.tree_util.keystr(path)
-            raise TypeError(f"params{where}: expected a floating-point array, got dtype {dtype}")
+    check_float_leaves("params", params)
     return jax.tree.map(lambda p, u: jnp.asarray(p + u).astype(jnp.result_type(p)), params, updates)
 
 

@@ -22,7 +22,7 @@ import jax.numpy as jnp
 import numpy as np
 from jaxtyping import ArrayLike, Float
 
-from nnbook._checks import check_bool
+from nnbook._checks import check_bool, check_float_leaves
 from nnbook._evaluate import evaluate, metrics_fn
 from nnbook._fit_checks import check_fit_args, check_fns, scalar_valued
 from nnbook.optimizers import GradientTransformation, apply_updates
@@ -92,6 +92,7 @@ def make_train_step(
     loss_fn = scalar_valued(loss_fn)  # a clear error if it returns no scalar
 
     def step(params, opt_state, x, y, *key):  # key: () or (key,), by loss_takes_key
+        check_float_leaves("params", params)  # gradient descent cannot move an integer
         loss, grads = jax.value_and_grad(loss_fn)(params, x, y, *key)
         updates, opt_state = optimizer.update(grads, opt_state, params)
         return apply_updates(params, updates), opt_state, loss
