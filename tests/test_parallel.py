@@ -344,3 +344,28 @@ def test_many_dispatches_never_abort(n_devices):
             RENDEZVOUS_LOOP.replace("EPOCHS", str(epochs)), n_devices, timeout=300
         )
         assert out["steps"] == epochs * 8
+
+
+def test_plot_ring_step_draws_counts_and_refuses_bad_steps():
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    from nnbook.plotting.parallel import plot_ring_step
+
+    sched = parallel.ring_schedule(4)
+    fig, ax = plt.subplots()
+    try:
+        plot_ring_step(ax, sched, 3)
+        texts = sorted(int(t.get_text()) for t in ax.texts)
+        assert texts == sorted(sched.holds[3].sum(-1).ravel().tolist())
+        assert ax.get_title() == "reduce 3" and len(ax.patches) == 4  # one received per device
+        plot_ring_step(ax, sched, 6)
+        assert ax.get_title() == "gather 3"
+        with pytest.raises(ValueError, match="step"):
+            plot_ring_step(ax, sched, 7)
+        with pytest.raises(TypeError, match="step"):
+            plot_ring_step(ax, sched, 1.0)
+    finally:
+        plt.close(fig)
