@@ -82,6 +82,8 @@ def test_figure_text_is_at_least_10_css_px(browser, site_url, html_dir, name):
     measured = 0
     for label, width in WIDTHS.items():
         page, _, _ = open_page(browser, f"{site_url}/chapters/{name}.html", width=width)
+        # Measure every figure as a reader sees it once opened, folded outputs included.
+        page.evaluate("() => document.querySelectorAll('details').forEach(d => { d.open = true; })")
         images = page.evaluate(IMAGES)
         page.context.close()
         for img in images:
