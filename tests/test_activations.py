@@ -143,6 +143,7 @@ def test_unknown_derivative():
     assert A.get_derivative(A.tanh) is A.DERIVATIVES["tanh"]
 
 
+@pytest.mark.outside_annotations
 @pytest.mark.parametrize("fn", [A.sigmoid, A.relu, A.gelu, A.softmax, A.step])
 @pytest.mark.parametrize("bad", [np.array([1, 2], dtype=np.int32), jnp.array([True, False])])
 def test_integer_and_bool_arrays_are_rejected(fn, bad):
@@ -150,6 +151,7 @@ def test_integer_and_bool_arrays_are_rejected(fn, bad):
         fn(bad)
 
 
+@pytest.mark.outside_annotations
 def test_non_array_is_rejected():
     with pytest.raises(TypeError, match=r"x: expected an array, got str"):
         A.tanh("one")

@@ -104,6 +104,7 @@ def test_jit_equals_eager():
     assert np.isnan(float(value))
 
 
+@pytest.mark.outside_annotations
 def test_bad_names():
     params, x, y = _problem(2, "softmax_cross_entropy")
     for fn in (mlp_loss, mlp_value_and_grad):
@@ -117,6 +118,7 @@ def test_bad_names():
         mlp_value_and_grad(params, x, y, activation=lambda z: z)
 
 
+@pytest.mark.outside_annotations
 def test_bad_inputs():
     params, x, y = _problem(2, "softmax_cross_entropy")
     other = (Dense(W=jnp.ones((7, 2)), b=jnp.zeros(2)),)
@@ -136,6 +138,7 @@ def test_bad_inputs():
                 fn(*args)
 
 
+@pytest.mark.outside_annotations
 def test_bad_finite_difference_arguments():
     params = {"w": jnp.ones(2)}
     with pytest.raises(TypeError, match=r"f: expected a function of params, got dict"):

@@ -69,6 +69,7 @@ def test_get_initializer():
         I.get_initializer("xavier")
 
 
+@pytest.mark.outside_annotations
 @pytest.mark.parametrize(
     ("shape", "error", "match"),
     [

@@ -123,6 +123,7 @@ def test_count_params_any_pytree():
     assert count_params({"a": jnp.ones((2, 3)), "b": [jnp.ones(4)]}) == 10
 
 
+@pytest.mark.outside_annotations
 @pytest.mark.parametrize(
     ("bad_x", "error", "match"),
     [
@@ -141,6 +142,7 @@ def test_bad_x(params, bad_x, error, match):
         mlp_trace(params, bad_x)
 
 
+@pytest.mark.outside_annotations
 def test_bad_params(params, x):
     other = (Dense(W=jnp.ones((6, 2)), b=jnp.zeros(2)),)
     with pytest.raises(ValueError, match=r"params: expected params\[3\].W with 2 rows .*\(6, 2\)"):

@@ -133,6 +133,7 @@ def test_get_loss():
         L.get_loss("hinge")
 
 
+@pytest.mark.outside_annotations
 def test_bad_dtypes():
     with pytest.raises(TypeError, match=r"logits: expected a floating-point array, got dtype int"):
         L.softmax_cross_entropy(jnp.ones((2, 3), dtype=int), jnp.array([0, 1]))
@@ -146,6 +147,7 @@ def test_bad_dtypes():
         L.mse(jnp.ones(2), jnp.array([True, False]))
 
 
+@pytest.mark.outside_annotations
 def test_bad_shapes():
     with pytest.raises(
         ValueError, match=r"targets: expected shape \(4, 1\) to match predictions, got \(4, 2\)"
@@ -163,6 +165,7 @@ def test_bad_shapes():
         L.accuracy(jnp.ones((3, 4)), jnp.array([0, 1]))
 
 
+@pytest.mark.outside_annotations
 def test_bad_values():
     with pytest.raises(ValueError, match=r"logits: expected a non-empty array, got shape \(0, 3\)"):
         L.softmax_cross_entropy(jnp.ones((0, 3)), jnp.zeros(0, dtype=int))

@@ -59,6 +59,7 @@ def test_jit_equals_eager_and_skips_value_checks():
     assert np.isnan(np.asarray(jax.jit(weighted_sum)(P, x.at[0, 0].set(jnp.nan)))[0])
 
 
+@pytest.mark.outside_annotations
 @pytest.mark.parametrize(
     ("x", "error", "match"),
     [
@@ -80,6 +81,7 @@ def test_bad_x(x, error, match):
         weighted_sum(P, x)
 
 
+@pytest.mark.outside_annotations
 def test_bad_params():
     with pytest.raises(TypeError, match=r"params: expected a Neuron\(w, b\), got tuple"):
         weighted_sum((1.0, 2.0), jnp.ones(2))
@@ -91,6 +93,7 @@ def test_bad_params():
         neuron(P, jnp.ones(2), activation="softsign")
 
 
+@pytest.mark.outside_annotations
 def test_bad_boundary_line():
     with pytest.raises(ValueError, match=r"params.w: expected shape \(2,\)"):
         boundary_line(Neuron(w=jnp.ones(3), b=jnp.array(0.0)), jnp.ones(2))

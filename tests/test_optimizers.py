@@ -168,6 +168,7 @@ def test_vmap_over_learning_rates():
     np.testing.assert_allclose(np.asarray(updates), -lrs[:, None] * g, rtol=1e-6)
 
 
+@pytest.mark.outside_annotations
 @pytest.mark.parametrize(
     "make, name",
     [
@@ -186,6 +187,7 @@ def test_bad_hyperparameters_raise_naming_the_argument(make, name):
         make()
 
 
+@pytest.mark.outside_annotations
 def test_non_numeric_learning_rate_is_a_type_error():
     with pytest.raises(TypeError, match="learning_rate"):
         sgd("fast")

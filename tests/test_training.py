@@ -261,6 +261,7 @@ BAD_INPUTS = [
 ]
 
 
+@pytest.mark.outside_annotations
 @pytest.mark.parametrize("change, error, message", BAD_INPUTS)
 def test_bad_inputs_raise_naming_the_argument(change, error, message):
     args = dict(
@@ -272,6 +273,7 @@ def test_bad_inputs_raise_naming_the_argument(change, error, message):
         fit(**args)
 
 
+@pytest.mark.outside_annotations
 def test_evaluate_rejects_mismatched_lengths():
     with pytest.raises(ValueError, match="^y: expected as many rows"):
         evaluate(mlp, init_mlp(jax.random.key(0), (2, 3)), jnp.ones((4, 2)), jnp.zeros(3, int))
@@ -318,6 +320,7 @@ def test_loss_takes_key_leaves_the_shuffling_alone(line):
     np.testing.assert_array_equal(keyed.params, plain.params)
 
 
+@pytest.mark.outside_annotations
 def test_make_train_step_with_key_passes_it_to_the_loss():
     step = make_train_step(_key_probe_loss, sgd(0.1), loss_takes_key=True, donate=False)
     w, state, x, y = jnp.zeros((2, 1)), sgd(0.1).init(None), jnp.ones((3, 2)), jnp.zeros(3)

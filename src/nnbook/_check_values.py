@@ -6,7 +6,7 @@ Messages have the one form ``<argument>: expected <what>, got <what>``.
 
 import math
 from collections.abc import Callable, Iterable, Mapping
-from typing import Any, TypeVar
+from typing import Any
 
 import jax
 import jax.numpy as jnp
@@ -158,10 +158,9 @@ def check_key(name: str, key: object) -> Any:
     )
 
 
-F = TypeVar("F", bound=Callable[..., Any])
-
-
-def lookup(name: str, value: str | F, registry: Mapping[str, F]) -> F:
+def lookup(
+    name: str, value: object, registry: Mapping[str, Callable[..., Any]]
+) -> Callable[..., Any]:
     """``registry[value]`` for a registered name; a function is returned unchanged.
 
     Examples:

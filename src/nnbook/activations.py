@@ -19,9 +19,9 @@ from nnbook._checks import check_array, check_bool, check_choice, check_number, 
 
 _SQRT_2_OVER_PI = math.sqrt(2.0 / math.pi)
 
-# What the activations accept: float arrays (or lists), and Python numbers, which are
-# promoted to the default float dtype so that ``sigmoid(0)`` works.
-FloatLike = Float[ArrayLike, "*s"] | int
+# What the activations accept: float arrays, lists of numbers and Python numbers (ints
+# are promoted to the default float dtype, so that ``sigmoid(0)`` works).
+FloatLike = Float[ArrayLike, "*s"] | int | list
 
 
 def step(x: FloatLike) -> Float[Array, "*s"]:

@@ -26,11 +26,13 @@ from nnbook.initializers import get_initializer, zeros
 class Dense(NamedTuple):
     """Parameters of a dense layer: weights (n_in, n_out) and biases (n_out,)."""
 
-    W: Float[Array, "n_in n_out"]
-    b: Float[Array, " n_out"]
+    # The leading _ tells jaxtyping's checker that each layer has sizes of its own: in a
+    # tuple of layers, n_in and n_out differ from layer to layer.
+    W: Float[Array, "_n_in _n_out"]
+    b: Float[Array, " _n_out"]
 
 
-MLPParams = tuple[Dense, ...]
+MLPParams = tuple[Dense, ...] | list[Dense]  # init_mlp makes a tuple; a list works too
 
 
 class MLPTrace(NamedTuple):
@@ -86,7 +88,7 @@ def dense(params: Dense, x: Float[ArrayLike, "*batch n_in"]) -> Float[Array, "*b
 
 def init_mlp(
     key: PRNGKeyArray, sizes: Sequence[int], init: str | Callable = "he_normal"
-) -> MLPParams:
+) -> tuple[Dense, ...]:
     """An MLP with layer widths ``sizes = (n_in, hidden..., n_out)``.
 
     params[i] = init_dense(key_i, sizes[i], sizes[i + 1])

@@ -18,7 +18,7 @@ from collections.abc import Callable
 import jax
 import jax.numpy as jnp
 import numpy as np
-from jaxtyping import Array, ArrayLike, Float, Int
+from jaxtyping import Array, ArrayLike, Bool, Float, Int, Real
 
 from nnbook._checks import check_array, check_finite, check_labels, is_tracer, lookup
 from nnbook.activations import log_softmax
@@ -62,7 +62,7 @@ def _pred_and_targets(
     return pred, _align_targets(targets, pred, name, pred_name).astype(pred.dtype)
 
 
-def mse(predictions: Float[ArrayLike, "*s"], targets: Float[ArrayLike, "*s"]) -> Float[Array, ""]:
+def mse(predictions: Float[ArrayLike, "*s"], targets: Real[ArrayLike, "*t"]) -> Float[Array, ""]:
     """Mean squared error over all elements.
 
     L = (1/N) Σ_i (p_i - t_i)²
@@ -76,8 +76,13 @@ def mse(predictions: Float[ArrayLike, "*s"], targets: Float[ArrayLike, "*s"]) ->
     return jnp.mean((pred - targets) ** 2)
 
 
+# Binary labels: floats in [0, 1], ints or bools; shaped like the logits, or (batch,)
+# for logits of shape (batch, 1).
+BinaryLabels = Real[ArrayLike, "*t"] | Bool[ArrayLike, "*t"]
+
+
 def binary_cross_entropy_with_logits(
-    logits: Float[ArrayLike, "*s"], labels: Float[ArrayLike, "*s"]
+    logits: Float[ArrayLike, "*s"], labels: BinaryLabels
 ) -> Float[Array, ""]:
     """Binary cross-entropy from logits, finite for any finite logit.
 
@@ -105,7 +110,7 @@ def binary_cross_entropy_with_logits(
 
 
 def binary_cross_entropy_naive(
-    logits: Float[ArrayLike, "*s"], labels: Float[ArrayLike, "*s"]
+    logits: Float[ArrayLike, "*s"], labels: BinaryLabels
 ) -> Float[Array, ""]:
     """The textbook formula, kept *on purpose*: it returns inf or NaN for large |logits|.
 
@@ -154,7 +159,7 @@ def _class_labels(labels: ArrayLike, z: Array) -> Array:
 
 
 def softmax_cross_entropy_onehot(
-    logits: Float[ArrayLike, "*batch k"], targets: Float[ArrayLike, "*batch k"]
+    logits: Float[ArrayLike, "*batch k"], targets: Real[ArrayLike, "*batch k"]
 ) -> Float[Array, ""]:
     """Mean cross-entropy of one-hot (or probability) targets under softmax(logits).
 
@@ -184,7 +189,7 @@ def softmax_cross_entropy_onehot(
 
 
 def accuracy(
-    logits: Float[ArrayLike, "batch k"], labels: Int[ArrayLike, " batch"]
+    logits: Float[ArrayLike, " batch *k"], labels: Int[ArrayLike, " batch"] | BinaryLabels
 ) -> Float[Array, ""]:
     """Fraction of correct predictions: argmax for k > 1 classes, ``logits > 0`` for one column.
 

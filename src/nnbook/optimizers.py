@@ -25,6 +25,9 @@ from jax import Array
 
 from nnbook._checks import check_float_leaves, check_number, check_same_tree, describe
 
+# A hyper-parameter: a Python number, or a traced one (``jax.vmap`` over learning rates).
+Scalar = float | Array
+
 
 class GradientTransformation(NamedTuple):
     """An optimizer: ``init(params) -> state`` and ``update(grads, state, params=None)``.
@@ -95,7 +98,7 @@ def apply_updates(params: Any, updates: Any) -> Any:
     return jax.tree.map(lambda p, u: jnp.asarray(p + u).astype(jnp.result_type(p)), params, updates)
 
 
-def sgd(learning_rate: float) -> GradientTransformation:
+def sgd(learning_rate: Scalar) -> GradientTransformation:
     """Plain (stochastic) gradient descent.
 
     u_t = -η g_t
@@ -130,7 +133,7 @@ def sgd(learning_rate: float) -> GradientTransformation:
     return GradientTransformation(init, update)
 
 
-def momentum(learning_rate: float, beta: float = 0.9) -> GradientTransformation:
+def momentum(learning_rate: Scalar, beta: Scalar = 0.9) -> GradientTransformation:
     """Gradient descent with (heavy-ball) momentum.
 
     Polyak (1964) "Some methods of speeding up the convergence of iteration methods";
@@ -172,7 +175,7 @@ def momentum(learning_rate: float, beta: float = 0.9) -> GradientTransformation:
 
 
 @jax.jit
-def _bias_correction(moment: Any, decay: float, count: Array) -> Any:
+def _bias_correction(moment: Any, decay: Scalar, count: Array) -> Any:
     """m / (1 - decay**count) for every leaf, as ``optax.tree.bias_correction`` computes it.
 
     ``1 - decay**count`` is computed in float32 and cast to each leaf's dtype afterwards
@@ -185,7 +188,7 @@ def _bias_correction(moment: Any, decay: float, count: Array) -> Any:
 
 
 def adam(
-    learning_rate: float, b1: float = 0.9, b2: float = 0.999, eps: float = 1e-8
+    learning_rate: Scalar, b1: Scalar = 0.9, b2: Scalar = 0.999, eps: Scalar = 1e-8
 ) -> GradientTransformation:
     """Adam: momentum plus a per-parameter step size from the gradient's running scale.
 
