@@ -128,3 +128,17 @@ def test_bad_input(toy):
         transfer.train_from_scratch(key, x, y, 3, hidden=0)
     with pytest.raises(TypeError, match="params"):
         transfer.transfer_logits((feat, feat), x)
+
+
+def test_fine_tune_starts_from_the_given_layer(toy):
+    x, y = toy
+    feat = layers.init_dense(jax.random.key(1), 6, 16)
+    params, _ = transfer.train_from_scratch(
+        jax.random.key(0), x, y, 3, hidden=16, steps=10, first_layer=feat
+    )
+    assert params[0].W.shape == (6, 16)
+    assert not np.array_equal(np.asarray(params[0].W), np.asarray(feat.W))  # trained further
+    with pytest.raises(ValueError, match="first_layer"):
+        transfer.train_from_scratch(jax.random.key(0), x, y, 3, hidden=8, first_layer=feat)
+    with pytest.raises(TypeError, match="first_layer"):
+        transfer.train_from_scratch(jax.random.key(0), x, y, 3, first_layer="W")

@@ -263,13 +263,16 @@ def train_from_scratch(
     steps: int = 300,
     batch_size: int = 32,
     learning_rate: float = 3e-3,
+    first_layer: layers.Dense | None = None,
 ) -> tuple[layers.MLPParams, training.FitResult]:
     """The same ``d -> hidden -> n_classes`` ReLU network, every layer trained from He init.
 
     params_0 = init_mlp(fold_in(key, 0), (d, hidden, n_classes));  Adam on all of it
 
     The baseline for :func:`freeze_and_retrain`: same architecture, same steps, same
-    data, only nothing is reused. Apply with ``nnbook.layers.mlp``.
+    data, only nothing is reused. With ``first_layer`` the network starts from that
+    trained layer instead and trains it further: **fine-tuning**. Apply with
+    ``nnbook.layers.mlp``.
 
     Examples:
         >>> x, y = jnp.eye(4), jnp.array([0, 1, 0, 1])
@@ -284,6 +287,17 @@ def train_from_scratch(
     params = layers.init_mlp(
         jax.random.fold_in(key, 0), (x.shape[1], hidden, n_classes), init=_he_normal_flat
     )
+    if first_layer is not None:  # fine-tuning: start from a trained layer, train it too
+        if not isinstance(first_layer, layers.Dense):
+            raise TypeError(
+                f"first_layer: expected an nnbook.layers.Dense, got {type(first_layer).__name__}"
+            )
+        if first_layer.W.shape != params[0].W.shape or first_layer.b.shape != params[0].b.shape:
+            raise ValueError(
+                f"first_layer: expected W of shape {params[0].W.shape} (d, hidden), "
+                f"got {first_layer.W.shape}"
+            )
+        params = (first_layer, params[1])
     result = training.fit(
         jax.random.fold_in(key, 1),
         params,
