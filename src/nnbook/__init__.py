@@ -18,15 +18,32 @@ __version__ = "0.1.0"
 # The reference modules a reader studies, in the order the book teaches them.
 __all__ = [
     "__version__",
+    # Parts I-II
     "activations",
-    "backprop",
+    "neuron",
     "datasets",
     "initializers",
     "layers",
     "losses",
-    "neuron",
+    "backprop",
     "optimizers",
     "training",
+    # Part III
+    "mnist",
+    "recipes",
+    "interpret",
+    "regularization",
+    "depth",
+    # Part IV
+    "conv",
+    "recurrent",
+    "attention",
+    # Part V-VI
+    "timing",
+    "hardware",
+    "parallel",
+    "distributed",
+    "transfer",
 ]
 
 
