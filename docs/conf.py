@@ -74,7 +74,14 @@ extensions = [
 ]
 
 root_doc = "index"
-exclude_patterns = ["_build", "**.ipynb_checkpoints", "README.md", "_templates"]
+exclude_patterns = [
+    "_build",
+    "**.ipynb_checkpoints",
+    "README.md",
+    "_templates",
+    "_ext",
+    "_inventories",
+]
 templates_path = ["_templates"]
 suppress_warnings = ["mystnb.unknown_mime_type"]
 
