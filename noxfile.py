@@ -121,8 +121,16 @@ def tests(session: nox.Session) -> None:
     session.run("python", "-m", "pytest", "-m", UNIT, "-n", "2", *session.posargs)
     # jaxtyping's run-time shape checks over the modules whose annotations are checked
     # (the others' annotations are known debt, see pyproject.toml's mypy overrides).
-    checked = ["activations", "initializers", "layers", "losses", "optimizers", "training",
-               "neuron", "backprop"]
+    checked = [
+        "activations",
+        "initializers",
+        "layers",
+        "losses",
+        "optimizers",
+        "training",
+        "neuron",
+        "backprop",
+    ]
     session.run(
         "python", "-m", "pytest", "-m", f"{UNIT} and not slow", "-n", "2", "-q",
         "-p", "no:doctest", "--override-ini", "addopts=-ra",
