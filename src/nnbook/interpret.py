@@ -225,7 +225,7 @@ def pixel_importance(
 ) -> Float[np.ndarray, " d"]:
     """Mean absolute gradient of the (predicted) class score over a set of inputs.
 
-    importance_i = (1/n) Σ_n |∂ s_{t_n}(x_n) / ∂ x_{n,i}|
+    importance_i = (1/n) Σ_n abs(∂ s_{t_n}(x_n) / ∂ x_{n,i})
 
     Large where a small change of the pixel would move the score, whether or not the
     pixel is inked: it says what the network is sensitive to, not what it saw.
@@ -255,9 +255,9 @@ def class_importance(
     y: Int[ArrayLike, " n"],
     n_classes: int | None = None,
 ) -> Float[np.ndarray, "n_classes d"]:
-    """One importance map per class: mean |∂ s_c / ∂ x| over the examples of class c.
+    """One importance map per class: mean abs(∂ s_c / ∂ x) over the examples of class c.
 
-    M_{c,i} = mean_{n : y_n = c} |∂ s_c(x_n) / ∂ x_{n,i}|
+    M_{c,i} = mean_{n : y_n = c} abs(∂ s_c(x_n) / ∂ x_{n,i})
 
     Args:
         apply_fn: ``apply_fn(params, x) -> logits``.
@@ -274,7 +274,7 @@ def class_importance(
 
     Examples:
         >>> W = jnp.array([[1.0, -2.0], [3.0, 0.5]])
-        >>> x, y = jnp.eye(2), jnp.array([0, 1])  # class c: |column c of W|
+        >>> x, y = jnp.eye(2), jnp.array([0, 1])  # class c: abs(column c of W)
         >>> class_importance(lambda W, x: x @ W, W, x, y).tolist()
         [[1.0, 3.0], [2.0, 0.5]]
     """
@@ -386,7 +386,7 @@ def ablation_curve(
     """Accuracy after blanking the ``k`` most important inked pixels, against ``k`` random ones.
 
     For each image, the inked pixels (``x > threshold``) are ranked by ``importance``
-    (default: |∂ s_pred / ∂ x| of that image, :func:`input_gradients`); the first ``k``
+    (default: abs(∂ s_pred / ∂ x) of that image, :func:`input_gradients`); the first ``k``
     are set to ``fill``. The baseline blanks ``k`` inked pixels drawn at random (one
     draw per image from ``key``). An image with fewer than ``k`` inked pixels loses
     all of them in both. If the importance means something, accuracy should fall

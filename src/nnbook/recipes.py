@@ -80,7 +80,7 @@ def init_digit_mlp(
 ) -> layers.MLPParams:
     """The untrained network that :func:`train_digit_mlp` with the same ``key`` starts from.
 
-    params_0 = init_mlp(fold_in(key, 0), (n_in, *hidden, 10)), He-normal weights
+    ``params_0 = init_mlp(fold_in(key, 0), (n_in, *hidden, 10))``, He-normal weights
 
     Useful to compare a trained network with its own starting point.
 
