@@ -159,8 +159,16 @@ _recording: dict[str, Any] = {}
 
 def _nnbook_files() -> list[str]:
     """The source files of every ``nnbook`` module imported so far (transitively)."""
+    for _ in range(10):  # another thread may import while we copy; try again then
+        try:
+            modules = list(sys.modules.items())
+            break
+        except RuntimeError:
+            continue
+    else:
+        return []
     files = set()
-    for name, module in list(sys.modules.items()):
+    for name, module in modules:
         path = getattr(module, "__file__", None)
         if (name == "nnbook" or name.startswith("nnbook.")) and path:
             files.add(str(Path(path).resolve()))
@@ -169,10 +177,17 @@ def _nnbook_files() -> list[str]:
 
 def _write_record(*_: Any) -> None:
     path = Path(_recording["path"])
-    record = {"files": _nnbook_files(), "compile_s": round(_recording["compile_s"], 3)}
+    files = _nnbook_files()
+    if not files:  # no record is safe: the build then keys the chapter on every module
+        path.unlink(missing_ok=True)
+        return
+    record = {"files": files, "compile_s": round(_recording["compile_s"], 3)}
     tmp = path.with_name(path.name + f".{os.getpid()}.tmp")
-    tmp.write_text(json.dumps(record), encoding="utf-8")
-    tmp.replace(path)  # the build never reads a half-written record
+    try:
+        tmp.write_text(json.dumps(record), encoding="utf-8")
+        tmp.replace(path)  # the build never reads a half-written record
+    except OSError:  # never let the bookkeeping disturb the chapter's own output
+        path.unlink(missing_ok=True)
 
 
 def record_execution(path: str | os.PathLike | None) -> None:
