@@ -214,7 +214,7 @@ def test_jit_equals_eager(rng):
 def test_gradients_float64(x64, rng):
     """check_grads (finite differences) on attention, its weights, layer norm and a block.
 
-    One jitted function holds all the pieces, so the check compiles once per order; the
+    One jitted function holds the smooth pieces, so the check compiles once per mode; the
     block is checked to first order only, since ReLU's kink has no second derivative.
     """
     q, k, v = _qkv(rng, (2, 4, 3), dtype=np.float64)
@@ -226,7 +226,14 @@ def test_gradients_float64(x64, rng):
         masked_out = scaled_dot_product_attention(q, k, v, mask)[0]
         return masked_out, scaled_dot_product_attention(q, k, v)[1], layer_norm(ln, x)
 
-    check_grads(jax.jit(smooth), (q, k, v, ln, x), order=2, modes=("rev",))
+    check_grads(jax.jit(smooth), (q, k, v, ln, x), order=1, modes=("fwd", "rev"))
+    # second order on attention itself (the softmax's curvature), reverse over reverse
+    check_grads(
+        jax.jit(lambda q: scaled_dot_product_attention(q, k, v, mask)[0]),
+        (q,),
+        order=2,
+        modes=("rev",),
+    )
     block = jax.tree.map(lambda a: a.astype(jnp.float64), init_transformer_block(KEY, 6, n_heads=2))
     check_grads(
         jax.jit(lambda b, x: transformer_block(b, x, mask)),
