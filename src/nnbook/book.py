@@ -51,11 +51,16 @@ def glue(name: str, value: Any, display: bool = False) -> Any:
     """
     if _ipython() is None:
         return value
+    # NumPy and JAX scalars print as "np.float64(0.5)", which {glue:text}`name:.1f` cannot
+    # format; the prose gets the plain Python number (the caller keeps its own value).
+    shown = (
+        value.item() if getattr(value, "shape", None) == () and hasattr(value, "item") else value
+    )
     try:
         from myst_nb import glue as myst_glue
     except ImportError:
         return value
-    myst_glue(name, value, display=display)
+    myst_glue(name, shown, display=display)
     return value
 
 
