@@ -97,6 +97,15 @@ def test_init_shapes_and_orthogonal_recurrence():
     assert not np.allclose(lstm.input_gate.W_h, lstm.output_gate.W_h)
 
 
+def test_init_under_jit_and_vmap_is_orthogonal_too():
+    cells = jax.jit(jax.vmap(lambda k: recurrent.init_rnn(k, N_IN, N_HIDDEN)))(
+        jax.random.split(jax.random.key(0), 2)
+    )
+    for W_h in cells.W_h:
+        np.testing.assert_allclose(W_h.T @ W_h, np.eye(N_HIDDEN), atol=1e-5)
+    assert not np.allclose(cells.W_h[0], cells.W_h[1])
+
+
 def test_unbatched_sequence_equals_batch_of_one():
     cell = _random_params(recurrent.init_rnn)
     xs = _xs()

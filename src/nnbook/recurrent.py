@@ -17,9 +17,10 @@ from typing import Any, NamedTuple
 
 import jax
 import jax.numpy as jnp
+import numpy as np
 from jaxtyping import Array, ArrayLike, Float, PRNGKeyArray
 
-from nnbook._checks import check_array, check_finite, check_positive_int
+from nnbook._checks import check_array, check_finite, check_positive_int, is_tracer
 from nnbook.initializers import glorot_normal
 
 __all__ = [
@@ -73,10 +74,26 @@ class LSTMState(NamedTuple):
     c: Float[Array, "*batch n_hidden"]
 
 
+def _orthogonal(key: PRNGKeyArray, n: int) -> Float[Array, "n n"]:
+    """A random orthogonal matrix: Q of the QR decomposition of a Gaussian matrix, signs
+    fixed by diag(R) so that it is uniformly distributed (as jax.nn.initializers.orthogonal).
+
+    Outside jit and vmap the decomposition runs in NumPy: compiling XLA's QR costs seconds,
+    far more than one small decomposition does.
+    """
+    dtype = jnp.result_type(float)
+    g = jax.random.normal(key, (n, n), dtype)
+    if is_tracer(g):
+        q, r = jnp.linalg.qr(g)
+        return q * jnp.sign(jnp.diag(r))
+    q, r = np.linalg.qr(np.asarray(g, np.float64))
+    return jnp.asarray(q * np.sign(np.diag(r)), dtype)
+
+
 def _init_affine(key: PRNGKeyArray, n_in: int, n_hidden: int, bias: float = 0.0) -> RNNCell:
     """Glorot-normal input weights, orthogonal recurrent weights, a constant bias."""
     k_x, k_h = jax.random.split(key)
-    W_h = jax.nn.initializers.orthogonal()(k_h, (n_hidden, n_hidden), jnp.result_type(float))
+    W_h = _orthogonal(k_h, n_hidden)
     return RNNCell(
         W_x=glorot_normal(k_x, (n_in, n_hidden)),
         W_h=W_h,
