@@ -144,9 +144,9 @@ def maximize_activation(
 ) -> Float[Array, " d"]:
     """The input of fixed length ``|x0|`` that most excites a unit, by gradient ascent.
 
-    x ← (x + η ∇ₓ unit(x)) · |x0| / |x + η ∇ₓ unit(x)|   (projected onto the sphere)
+    x ← r (x + η ∇ₓ unit(x)) / norm(x + η ∇ₓ unit(x)),  r = norm(x0)   (onto the sphere)
 
-    For a first-layer unit, unit(x) = w·x + b, the answer is w scaled to length |x0|
+    For a first-layer unit, unit(x) = w·x + b, the answer is w scaled to length norm(x0)
     (the Cauchy-Schwarz inequality); deeper units have no such closed form.
 
     Args:

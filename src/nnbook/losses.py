@@ -112,7 +112,7 @@ def binary_cross_entropy_with_logits(
 def binary_cross_entropy_naive(
     logits: Float[ArrayLike, "*s"], labels: BinaryLabels
 ) -> Float[Array, ""]:
-    """The textbook formula, kept *on purpose*: it returns inf or NaN for large |logits|.
+    """The textbook formula, kept *on purpose*: it returns inf or NaN for large abs(logits).
 
     L = mean(-y log σ(z) - (1 - y) log(1 - σ(z)))
 
