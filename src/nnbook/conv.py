@@ -19,7 +19,7 @@ import jax
 import jax.numpy as jnp
 from jaxtyping import Array, ArrayLike, Float, PRNGKeyArray
 
-from nnbook import layers, losses
+from nnbook import _random, layers, losses
 from nnbook._checks import check_array, check_key, check_positive_int
 
 __all__ = [
@@ -64,7 +64,7 @@ def init_conv2d(key: PRNGKeyArray, kh: int, kw: int, c_in: int, c_out: int) -> C
     kh, kw = check_positive_int("kh", kh), check_positive_int("kw", kw)
     c_in, c_out = check_positive_int("c_in", c_in), check_positive_int("c_out", c_out)
     std = (2.0 / (kh * kw * c_in)) ** 0.5
-    W = std * jax.random.normal(key, (kh, kw, c_in, c_out))
+    W = _random.normal(key, (kh, kw, c_in, c_out), scale=std)  # = std * jax.random.normal
     return Conv2D(W=W, b=jnp.zeros((c_out,)))
 
 

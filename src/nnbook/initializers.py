@@ -4,15 +4,18 @@ Every initializer has the signature ``init(key, shape) -> array`` with
 ``shape = (fan_in, fan_out)``, matching weights stored ``(n_in, n_out)``. The scaled
 ones choose the variance so that signals (Glorot) or ReLU signals (He) keep their size
 from layer to layer. Arrays use JAX's default float dtype (float64 when x64 is enabled).
+
+The draws go through ``nnbook._random``: exactly the numbers of ``jax.random.normal`` and
+``jax.random.uniform``, with one compiled program per size class instead of per shape.
 """
 
 import math
 from collections.abc import Callable, Sequence
 
-import jax
 import jax.numpy as jnp
 from jaxtyping import Array, Float, PRNGKeyArray
 
+from nnbook import _random
 from nnbook._checks import check_key, check_number, check_positive_int, lookup
 
 
@@ -52,7 +55,7 @@ def normal(key: PRNGKeyArray, shape: Sequence[int], stddev: float = 0.01) -> Flo
     """
     shape = _check_shape(key, shape, two_d=False)
     check_number("stddev", stddev, low=0.0)
-    return stddev * jax.random.normal(key, shape)
+    return _random.normal(key, shape, scale=stddev)
 
 
 def glorot_uniform(key: PRNGKeyArray, shape: Sequence[int]) -> Float[Array, "fan_in fan_out"]:
@@ -70,7 +73,7 @@ def glorot_uniform(key: PRNGKeyArray, shape: Sequence[int]) -> Float[Array, "fan
     # Var(W) = 2 / (fan_in + fan_out) compromises between keeping activations
     # (needs 1/fan_in) and back-propagated gradients (needs 1/fan_out) steady.
     limit = math.sqrt(6.0 / (fan_in + fan_out))
-    return jax.random.uniform(key, (fan_in, fan_out), minval=-limit, maxval=limit)
+    return _random.uniform(key, (fan_in, fan_out), minval=-limit, maxval=limit)
 
 
 def glorot_normal(key: PRNGKeyArray, shape: Sequence[int]) -> Float[Array, "fan_in fan_out"]:
@@ -87,7 +90,7 @@ def glorot_normal(key: PRNGKeyArray, shape: Sequence[int]) -> Float[Array, "fan_
     fan_in, fan_out = _check_shape(key, shape, two_d=True)
     # Plain (untruncated) normal, so the variance is exactly the formula above.
     stddev = math.sqrt(2.0 / (fan_in + fan_out))
-    return stddev * jax.random.normal(key, (fan_in, fan_out))
+    return _random.normal(key, (fan_in, fan_out), scale=stddev)
 
 
 def he_normal(key: PRNGKeyArray, shape: Sequence[int]) -> Float[Array, "fan_in fan_out"]:
@@ -104,7 +107,7 @@ def he_normal(key: PRNGKeyArray, shape: Sequence[int]) -> Float[Array, "fan_in f
     fan_in, fan_out = _check_shape(key, shape, two_d=True)
     # ReLU zeroes half of its inputs, halving the signal's second moment; the factor 2
     # restores it, so deep ReLU nets neither explode nor vanish at initialization.
-    return math.sqrt(2.0 / fan_in) * jax.random.normal(key, (fan_in, fan_out))
+    return _random.normal(key, (fan_in, fan_out), scale=math.sqrt(2.0 / fan_in))
 
 
 def he_uniform(key: PRNGKeyArray, shape: Sequence[int]) -> Float[Array, "fan_in fan_out"]:
@@ -120,7 +123,7 @@ def he_uniform(key: PRNGKeyArray, shape: Sequence[int]) -> Float[Array, "fan_in 
     """
     fan_in, fan_out = _check_shape(key, shape, two_d=True)
     limit = math.sqrt(6.0 / fan_in)
-    return jax.random.uniform(key, (fan_in, fan_out), minval=-limit, maxval=limit)
+    return _random.uniform(key, (fan_in, fan_out), minval=-limit, maxval=limit)
 
 
 INITIALIZERS: dict[str, Callable[..., Array]] = {

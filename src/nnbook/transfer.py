@@ -159,13 +159,6 @@ def transfer_logits(
     return layers.dense(params.head, extract_features(params.features, x))
 
 
-def _he_normal_flat(key: PRNGKeyArray, shape: Sequence[int]) -> Array:
-    # He normal drawn flat and reshaped: the same law, and on the CPU XLA compiles a flat
-    # normal draw much faster than an (n, k) one (see nnbook.recipes)
-    fan_in, fan_out = (int(s) for s in shape)
-    return jnp.sqrt(2.0 / fan_in) * jax.random.normal(key, (fan_in * fan_out,)).reshape(shape)
-
-
 def _head_loss(head: layers.Dense, h: Array, y: Array) -> Array:
     return losses.softmax_cross_entropy(layers.dense(head, h), y)
 
@@ -285,7 +278,8 @@ def train_from_scratch(
     hidden = check_positive_int("hidden", hidden)
     n_classes, batch, epochs, lr = _check_training(y, n_classes, steps, batch_size, learning_rate)
     params = layers.init_mlp(
-        jax.random.fold_in(key, 0), (x.shape[1], hidden, n_classes), init=_he_normal_flat
+        jax.random.fold_in(key, 0),
+        (x.shape[1], hidden, n_classes),  # He normal
     )
     if first_layer is not None:  # fine-tuning: start from a trained layer, train it too
         if not isinstance(first_layer, layers.Dense):
