@@ -16,6 +16,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from docutils import nodes
 
 pytest.importorskip("reportlab")
 
@@ -264,7 +265,9 @@ def test_answer_key_holds_solutions_and_code(tmp_path):
 
 
 def test_answer_lines_grow_with_the_subparts():
-    plain = model.Exercise("ex-x-exam-1", "exam", "1.1", "t", "Exam-style: t", [("para", "Explain.")])
+    plain = model.Exercise(
+        "ex-x-exam-1", "exam", "1.1", "t", "Exam-style: t", [("para", "Explain.")]
+    )
     parts = model.Exercise(
         "ex-x-exam-2",
         "exam",
@@ -307,3 +310,188 @@ def test_measured_output_is_left_out(tmp_path):
     assert blocks[0] == ("code", "print(elapsed)")
     assert not any(b[0] == "output" for b in blocks)
     assert "measured" in blocks[-1][1]
+
+
+# -- The doctree visitors --------------------------------------------------------------------
+
+
+class mystery(nodes.Element):  # noqa: N801 (docutils names node classes in lower case)
+    """A node type the worksheets have no print form for."""
+
+
+class inline_mystery(nodes.Inline, nodes.Element):  # noqa: N801
+    """An inline node type the worksheets have no print form for."""
+
+
+def _assert_names_the_node(info, node_type: str) -> None:
+    message = str(info.value)
+    assert "chapters/x" in message and "ex-x-recall-1" in message, message
+    assert f"no print form for a {node_type} node" in message, message
+    assert info.value.node_type == node_type and info.value.where.endswith("ex-x-recall-1")
+
+
+def test_an_unknown_block_node_stops_the_build_naming_chapter_exercise_and_type(tmp_path):
+    from sphinx.errors import ExtensionError
+
+    node = mystery()
+    node += nodes.paragraph(text="What is this?")
+    with pytest.raises(converter.UnsupportedNode) as info:
+        _converter(tmp_path).block(node)
+    assert isinstance(info.value, ExtensionError)  # Sphinx reports it and stops
+    _assert_names_the_node(info, "mystery")
+    assert "What is this?" in str(info.value) and "visit_mystery" in str(info.value)
+
+
+def test_an_unknown_node_deep_inside_an_exercise_is_found(tmp_path):
+    note = nodes.note()
+    items = nodes.bullet_list()
+    item = nodes.list_item()
+    item += mystery()
+    items += item
+    note += items
+    with pytest.raises(converter.UnsupportedNode) as info:
+        _converter(tmp_path).block(note)
+    _assert_names_the_node(info, "mystery")
+
+
+def test_an_unknown_inline_node_stops_the_build_naming_it(tmp_path):
+    para = nodes.paragraph()
+    para += nodes.Text("See ")
+    para += inline_mystery("", nodes.Text("this"))
+    with pytest.raises(converter.UnsupportedNode) as info:
+        _converter(tmp_path).block(para)
+    _assert_names_the_node(info, "inline_mystery")
+
+
+def test_an_inline_image_has_no_print_form(tmp_path):
+    para = nodes.paragraph()
+    para += nodes.image(uri="x.png")
+    with pytest.raises(converter.UnsupportedNode) as info:
+        _converter(tmp_path).block(para)
+    _assert_names_the_node(info, "image")
+
+
+def test_a_list_item_outside_a_list_has_no_print_form(tmp_path):
+    with pytest.raises(converter.UnsupportedNode) as info:
+        _converter(tmp_path).block(nodes.list_item("", nodes.paragraph(text="x")))
+    _assert_names_the_node(info, "list_item")
+
+
+def test_nodes_are_dispatched_on_their_class_hierarchy(tmp_path):
+    """A subclass without a method of its own is printed as its base: an admonition boxed."""
+
+    class exercise_hint(nodes.Admonition, nodes.Element):  # noqa: N801
+        pass
+
+    hint = exercise_hint()
+    hint += nodes.title(text="Hint")
+    hint += nodes.paragraph(text="Start small.")
+    assert _converter(tmp_path).block(hint) == [
+        ("quote", [("para", "<b>Hint</b>"), ("para", "Start small.")])
+    ]
+    rubric = nodes.rubric(text="A rubric")  # a text element: a paragraph of its text
+    assert _converter(tmp_path).block(rubric) == [("para", "A rubric")]
+
+
+def test_block_structure(tmp_path):
+    conv = _converter(tmp_path)
+    items = nodes.enumerated_list()
+    for text in ("one", "two"):
+        items += nodes.list_item("", nodes.paragraph(text=text))
+    quote = nodes.block_quote("", nodes.paragraph(text="quoted"))
+    section = nodes.section()
+    section += nodes.title(text="Heading")
+    section += nodes.paragraph(text="body")
+    section += nodes.container("", nodes.title(text="not a heading"))
+    terms = nodes.definition_list()
+    terms += nodes.definition_list_item(
+        "",
+        nodes.term(text="loss"),
+        nodes.classifier(text="noun"),
+        nodes.definition("", nodes.paragraph(text="a number to make small")),
+    )
+    ignored = [nodes.target(), nodes.comment(text="c"), nodes.transition()]
+    assert [b for n in (items, quote, section, terms, *ignored) for b in conv.block(n)] == [
+        ("list", True, [[("para", "one")], [("para", "two")]]),
+        ("quote", [("para", "quoted")]),
+        ("para", "<b>Heading</b>"),
+        ("para", "body"),
+        ("para", "not a heading"),
+        ("para", "<b>loss</b>"),
+        ("quote", [("para", "a number to make small")]),
+    ]
+
+
+def test_inline_markup_nests(tmp_path):
+    para = nodes.paragraph()
+    para += nodes.strong("", "", nodes.Text("bold "), nodes.emphasis(text="and italic"))
+    para += nodes.Text(" x")
+    para += nodes.subscript(text="i")
+    para += nodes.footnote_reference(text="3")
+    para += nodes.target()
+    para += nodes.inline(text=" & glued")
+    assert _converter(tmp_path).block(para) == [
+        ("para", "<b>bold <i>and italic</i></b> x<sub>i</sub><super>3</super> &amp; glued")
+    ]
+
+
+class _Env:
+    """The parts of a Sphinx environment the converter reads, for one chapter."""
+
+    def __init__(self, tmp_path):
+        self.srcdir = tmp_path
+        self.app = type("App", (), {"outdir": tmp_path / "_build" / "html"})()
+        self.all_docs = {"chapters/x": 0}
+        self.toc_secnumbers = {"chapters/x": {"": (2,), "#be-the-neuron": (2, 3)}}
+        self.toc_fignumbers = {"chapters/x": {"figure": {"fig-x": (2, 1)}}}
+
+
+def test_a_reference_by_title_gets_its_number_and_a_cited_figure_is_printed(tmp_path):
+    from PIL import Image
+
+    Image.new("RGB", (4, 4)).save(tmp_path / "fig.png")
+    conv = converter.Converter(
+        _Env(tmp_path), tmp_path / "math", 10.5, "chapters/x, exercise ex-x-recall-1", "chapters/x"
+    )
+    figure = nodes.figure("", nodes.image(uri="fig.png"), nodes.caption(text="A curve."))
+    conv.figures = {"fig-x": figure}
+    para = nodes.paragraph()
+    para += nodes.Text("As in ")
+    para += nodes.reference(
+        "", "", nodes.inline(text="Be the neuron"), internal=True, refid="be-the-neuron"
+    )
+    para += nodes.Text(", look at ")
+    para += nodes.reference("", "Figure 2.1", internal=True, refid="fig-x")
+    para += nodes.Text(" and ")
+    para += nodes.reference("", "the docs", refuri="https://example.org/", internal=False)
+    assert conv.block(para) == [
+        (
+            "para",
+            "As in “Be the neuron” (Section 2.3), look at Figure 2.1 and the docs",
+        )
+    ]
+    assert conv.figure_blocks() == [
+        ("figure", tmp_path / "fig.png", "<b>Figure 2.1</b> (from the chapter). A curve.")
+    ]
+
+
+def test_raw_html_is_printed_as_text_with_a_warning(tmp_path, caplog):
+    blocks = _converter(tmp_path).block(nodes.raw("", "<b>x</b>", format="html"))
+    assert blocks == [("para", "&lt;b&gt;x&lt;/b&gt;")]
+    assert "no print form for a raw node" in caplog.text and "ex-x-recall-1" in caplog.text
+    assert _converter(tmp_path).block(nodes.raw("", "\n", format="html")) == []
+
+
+def test_sphinx_start_up_imports_only_the_adapter():
+    """Loading the extension imports none of the engine, nor reportlab or matplotlib."""
+    import subprocess
+
+    code = (
+        "import sys; sys.path.insert(0, sys.argv[1]); import nnbook_worksheets; "
+        "print(sorted(m for m in sys.modules if m.startswith("
+        "('nnbook_worksheets.', 'reportlab', 'matplotlib', 'PIL', 'sphinx_exercise'))))"
+    )
+    ext = str(ROOT / "docs" / "_ext")
+    out = subprocess.run([sys.executable, "-c", code, ext], capture_output=True, text=True)
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.strip() == "[]", out.stdout

@@ -14,6 +14,7 @@ import html
 from pathlib import Path
 
 from docutils import nodes
+from docutils.utils import get_source_line
 from sphinx.errors import ExtensionError
 from sphinx.util import logging
 
@@ -30,7 +31,7 @@ class UnsupportedNode(ExtensionError):
 
     def __init__(self, where: str, node):
         cls = type(node)
-        _source, line = nodes.get_source_line(node)
+        _source, line = get_source_line(node)
         at = f" (line {line})" if line else ""
         text = " ".join(node.astext().split())
         text = f"{text[:60]}..." if len(text) > 60 else text

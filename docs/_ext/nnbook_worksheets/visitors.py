@@ -154,6 +154,11 @@ class BlockTranslator(_Translator):
         blocks, self.out = self.out, self._outer.pop()
         return blocks
 
+    def _close_into(self, kind: str) -> None:
+        """End a group: the enclosing list gets it as one ``(kind, blocks)`` block."""
+        blocks = self._close()  # first: it puts back the enclosing list
+        self.out.append((kind, blocks))
+
     def visit_paragraph(self, node) -> None:
         markup = self.conv.inline(node).strip()
         if markup:
@@ -194,7 +199,7 @@ class BlockTranslator(_Translator):
         self._open()
 
     def depart_block_quote(self, node) -> None:
-        self.out.append(("quote", self._close()))
+        self._close_into("quote")
 
     def visit_image(self, node) -> None:
         self.out.extend(self.conv.image(node))
@@ -213,7 +218,7 @@ class BlockTranslator(_Translator):
 
     def depart_Admonition(self, node) -> None:
         self._titled.pop()
-        self.out.append(("quote", self._close()))
+        self._close_into("quote")
 
     visit_topic = visit_sidebar = visit_Admonition
     depart_topic = depart_sidebar = depart_Admonition
@@ -262,7 +267,7 @@ class BlockTranslator(_Translator):
         self._open()
 
     def depart_definition(self, node) -> None:
-        self.out.append(("quote", self._close()))
+        self._close_into("quote")
 
     visit_target = visit_comment = visit_system_message = _Translator.skip
     visit_substitution_definition = visit_footnote = visit_citation = _Translator.skip
