@@ -44,13 +44,9 @@ def source_digest() -> str:
 
 def write_worksheets(app, outdir: Path, cache_dir: Path) -> list[Path]:
     """Write (or keep) the four PDFs of every part with exercises into ``outdir``."""
-    from reportlab.lib.pagesizes import A4
-
     from .sheets import build_answer_key, build_worksheet, write_pdf
-    from .styles import FRAME_PADDING, MARGIN, make_styles, register_fonts
 
-    width = A4[0] - 2 * (MARGIN + FRAME_PADDING)
-    styles = None  # fonts and styles load matplotlib: only when a part is typeset
+    styles = width = None  # reportlab, fonts and styles: only when a part is typeset
     numbering.forget_sections()
     info = sheet_info(app)
     written = []
@@ -87,8 +83,13 @@ def write_worksheets(app, outdir: Path, cache_dir: Path) -> list[Path]:
             continue
         stamp.unlink(missing_ok=True)
         if styles is None:
+            from reportlab.lib.pagesizes import A4
+
+            from .styles import FRAME_PADDING, MARGIN, make_styles, register_fonts
+
             register_fonts()
             styles = make_styles()
+            width = A4[0] - 2 * (MARGIN + FRAME_PADDING)
         meta = dict(author=str(app.config.author))
         for level, name in LEVELS:
             path = outdir / pdf_name(part.index, level)
