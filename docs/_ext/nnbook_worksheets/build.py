@@ -46,7 +46,7 @@ def write_worksheets(app, outdir: Path, cache_dir: Path) -> list[Path]:
     """Write (or keep) the four PDFs of every part with exercises into ``outdir``."""
     from .sheets import build_answer_key, build_worksheet, write_pdf
 
-    styles = width = None  # reportlab, fonts and styles: only when a part is typeset
+    styles, width = None, 0.0  # reportlab, fonts and styles: only when a part is typeset
     numbering.forget_sections()
     info = sheet_info(app)
     written = []

@@ -24,7 +24,7 @@ def book_parts(env) -> list[tuple[int, str, list[str]]]:
     root = env.config.root_doc
     if root not in env.all_docs:
         return []
-    parts = []
+    parts: list[tuple[int, str, list[str]]] = []
     for toctree in env.get_doctree(root).findall(addnodes.toctree):
         if not toctree.get("numbered"):
             continue
@@ -66,7 +66,7 @@ def exercise_number(env, docname: str, node_id: str) -> str:
 @functools.lru_cache(maxsize=64)
 def _section_ids(env, doc: str) -> dict:
     """Every id of every section of ``doc``, mapped to the ids of its section."""
-    out = {}
+    out: dict[str, tuple] = {}
     if doc not in env.all_docs:
         return out
     for i, section in enumerate(env.get_doctree(doc).findall(nodes.section)):
