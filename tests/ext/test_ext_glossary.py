@@ -71,7 +71,9 @@ def test_a_term_two_chapters_define_is_listed_once_with_the_earlier_definition(a
 
 def test_editing_a_glossary_file_rebuilds_the_page(copy_root, make_app):
     src = copy_root("glossary")
-    make_app("html", srcdir=src).build()
+    first = make_app("html", srcdir=src)
+    first.build()
+    first.cleanup()  # one Sphinx app at a time: directives are registered globally
     path = src / "glossary" / "02-two.yaml"
     path.write_text(
         path.read_text(encoding="utf-8")

@@ -63,7 +63,9 @@ def test_author_text_is_escaped_not_injected(app):
 
 def test_editing_the_quiz_file_rebuilds_the_page(copy_root, make_app):
     src = copy_root("quiz")
-    make_app("html", srcdir=src).build()
+    first = make_app("html", srcdir=src)
+    first.build()
+    first.cleanup()  # one Sphinx app at a time: directives are registered globally
     quiz = src / "quizzes" / "good.yaml"
     quiz.write_text(GOOD_QUESTION + quiz.read_text(encoding="utf-8"), encoding="utf-8")
     app = make_app("html", srcdir=src)  # same build folder: an incremental build
