@@ -18,6 +18,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from sphinx.config import Config
 from sphinx.testing import fixtures as sphinx_fixtures
 from sphinx.testing.fixtures import (  # noqa: F401  (fixtures, found by name)
     _shared_result_cache,
@@ -37,9 +38,30 @@ if str(EXT) not in sys.path:
 
 collect_ignore = ["roots"]  # the sample projects' conf.py are not test modules
 
+# Sphinx 9 merges the suffixes extensions register into ``config.source_suffix``, which
+# for a project that does not set it is the *class-level default dict*: after one app
+# with myst-nb, every later app in the process maps ``.md`` to a parser it has not
+# loaded ("Source parser for myst-nb not registered"). sphinx-build never meets this
+# (one app per process); in-process tests must put the default back.
+_SOURCE_SUFFIX = Config.config_values["source_suffix"].default
+_PRISTINE_SOURCE_SUFFIX = dict(_SOURCE_SUFFIX)
+
+
+def _restore_source_suffix() -> None:
+    _SOURCE_SUFFIX.clear()
+    _SOURCE_SUFFIX.update(_PRISTINE_SOURCE_SUFFIX)
+
 
 def pytest_configure(config):
     sphinx_fixtures.pytest_configure(config)  # the sphinx(...) and test_params markers
+
+
+@pytest.fixture(autouse=True)
+def _sphinx_default_source_suffix():
+    """Every test starts and ends with Sphinx's own default ``source_suffix``."""
+    _restore_source_suffix()
+    yield
+    _restore_source_suffix()
 
 
 @pytest.fixture(scope="session")
