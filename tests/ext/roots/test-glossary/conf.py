@@ -1,0 +1,7 @@
+import sys
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[4] / "docs" / "_ext"))
+extensions = ["myst_parser", "nnbook_glossary"]
+myst_enable_extensions = ["dollarmath"]
+exclude_patterns = ["_build"]
