@@ -216,9 +216,9 @@ def record_execution(path: str | os.PathLike | None) -> None:
 
     _recording.update(path=str(path), compile_s=0.0)
 
-    def on_duration(event: str, duration: float, **_: Any) -> None:
+    def on_duration(event: str, duration_secs: float, **_: Any) -> None:
         if event in _COMPILE_EVENTS:
-            _recording["compile_s"] += duration
+            _recording["compile_s"] += duration_secs
 
     jax.monitoring.register_event_duration_secs_listener(on_duration)
     shell.events.register("post_run_cell", _write_record)
