@@ -11,7 +11,14 @@ from nnbook.datasets import load_digits
 from nnbook.layers import Dense, init_mlp, mlp
 from nnbook.losses import softmax_cross_entropy
 from nnbook.optimizers import adam, apply_updates, sgd
-from nnbook.training import FitResult, History, evaluate, fit, make_train_step
+from nnbook.training import (
+    FitResult,
+    History,
+    evaluate,
+    fit,
+    make_train_epochs,
+    make_train_step,
+)
 
 # One loss and one optimizer object for the digits tests, so fit's cached epoch
 # function compiles once for the whole module.
@@ -115,6 +122,51 @@ def test_epoch_is_compiled_once(line):
     fit(jax.random.key(0), jnp.zeros((2, 1)), counting_loss, opt, x, y, epochs=4, batch_size=8)
     fit(jax.random.key(1), jnp.ones((2, 1)), counting_loss, opt, x, y, epochs=3, batch_size=8)
     assert len(traces) == 1
+
+
+def test_make_train_epochs_is_the_program_fit_runs(line):
+    x, y = line
+    opt = adam(0.05)
+    result = fit(jax.random.key(4), jnp.zeros((2, 1)), linear_loss, opt, x, y, epochs=3,
+                 batch_size=8)  # fmt: skip
+    run = make_train_epochs(linear_loss, opt)
+    w, state, losses = run(
+        jnp.zeros((2, 1)), opt.init(jnp.zeros((2, 1))), x, y, jax.random.key(4),
+        np.uint32(0), np.uint32(3), batch_size=8, per_call=5,
+    )  # fmt: skip
+    assert losses.shape == (5, 40 // 8)
+    assert np.isnan(losses[3:]).all()  # epochs 3 and 4 are past the last: skipped
+    np.testing.assert_array_equal(result.history.step_loss, np.asarray(losses[:3]).reshape(-1))
+    np.testing.assert_array_equal(result.params, w)  # the skipped epochs changed nothing
+    np.testing.assert_array_equal(result.opt_state.count, state.count)
+
+
+def test_make_train_epochs_continues_from_first(line):
+    """Epochs 0-1 then 2-3 in two calls equal epochs 0-3 in one (the shuffles follow e)."""
+    x, y = line
+    opt = sgd(0.1)
+    run = make_train_epochs(linear_loss, opt)
+    args = (x, y, jax.random.key(2))
+    w, s, first_two = run(jnp.zeros((2, 1)), opt.init(None), *args, np.uint32(0), np.uint32(4),
+                          batch_size=8, per_call=2)  # fmt: skip
+    w, s, last_two = run(w, s, *args, np.uint32(2), np.uint32(4), batch_size=8, per_call=2)
+    w_all, _, all_four = run(jnp.zeros((2, 1)), opt.init(None), *args, np.uint32(0),
+                             np.uint32(4), batch_size=8, per_call=4)  # fmt: skip
+    np.testing.assert_allclose(np.concatenate([first_two, last_two]), all_four, rtol=1e-6)
+    np.testing.assert_allclose(w, w_all, rtol=1e-6)
+
+
+@pytest.mark.parametrize(
+    ("args", "kwargs", "match"),
+    [
+        (("mse", sgd(0.1)), {}, "^loss_fn: expected a function"),
+        ((linear_loss, 0.1), {}, "^optimizer: expected an"),
+        ((linear_loss, sgd(0.1)), {"loss_takes_key": 1}, "^loss_takes_key: expected True or"),
+    ],
+)
+def test_make_train_epochs_bad_input_names_the_argument(args, kwargs, match):
+    with pytest.raises(TypeError, match=match):
+        make_train_epochs(*args, **kwargs)
 
 
 def test_full_batch_equals_a_loop_of_train_steps(line):

@@ -1,4 +1,4 @@
-"""nnbook.widgets: the data behind the book's interactive figures."""
+"""nnbook.book.widgets: the data behind the book's interactive figures."""
 
 from __future__ import annotations
 
@@ -11,11 +11,7 @@ import numpy as np
 import pytest
 
 from nnbook.activations import sigmoid, softmax
-from nnbook.layers import Dense, init_mlp, mlp_trace
-from nnbook.losses import binary_cross_entropy_with_logits
-from nnbook.neuron import Neuron, neuron
-from nnbook.optimizers import adam, sgd
-from nnbook.widgets import (
+from nnbook.book.widgets import (
     decode_probs,
     encode_probs,
     forward_pass_data,
@@ -25,6 +21,10 @@ from nnbook.widgets import (
     widget,
     widget_html,
 )
+from nnbook.layers import Dense, init_mlp, mlp_trace
+from nnbook.losses import binary_cross_entropy_with_logits
+from nnbook.neuron import Neuron, neuron
+from nnbook.optimizers import adam, sgd
 
 
 def embedded(html: str) -> dict:
@@ -266,7 +266,7 @@ def test_every_widget_kind_has_its_script_and_the_extension_finds_it():
     import sys
     from pathlib import Path
 
-    from nnbook.widgets import WIDGET_KINDS
+    from nnbook.book.widgets import WIDGET_KINDS
 
     docs = Path(__file__).resolve().parents[1] / "docs"
     sys.path.insert(0, str(docs / "_ext"))

@@ -3,8 +3,12 @@
 The directive lists every public module of ``nnbook`` (found by walking the package,
 so a new module appears without editing any page) and documents each with autodoc:
 Google-style docstrings through napoleon, signatures with their jaxtyping shapes.
-Modules that support the book's build rather than teach (``RUNTIME``) come last under
-a heading of their own. Option ``:only: reference`` or ``:only: runtime`` picks one part.
+Modules that support the book's build rather than teach (the ``nnbook.book``
+subpackage and :data:`RUNTIME`) come last under a heading of their own. Option
+``:only: reference`` or ``:only: runtime`` picks one part. A package that re-exports a
+submodule's functions documents them itself (where chapters import them from); that
+submodule (:data:`DOCUMENTED_BY_PACKAGE`) shows only its docstring, so nothing is listed
+twice.
 """
 
 from __future__ import annotations
@@ -19,7 +23,14 @@ from sphinx.util.docutils import SphinxDirective
 from sphinx.util.nodes import nested_parse_with_titles
 
 ROOT = Path(__file__).resolve().parents[2]
-RUNTIME = {"nnbook.book", "nnbook.widgets", "nnbook.fetch_mnist"}  # build support, not lessons
+RUNTIME_PACKAGE = "nnbook.book"  # the book's runtime: it and its submodules
+RUNTIME = {"nnbook.fetch_mnist"}  # other build support, not lessons
+DOCUMENTED_BY_PACKAGE = {"nnbook.book.chapter"}  # its __all__ is nnbook.book's
+
+
+def is_runtime(name: str) -> bool:
+    """Whether module ``name`` supports the book's build rather than teaching."""
+    return name in RUNTIME or name == RUNTIME_PACKAGE or name.startswith(RUNTIME_PACKAGE + ".")
 
 
 def public_modules(package_dir: Path = ROOT / "src" / "nnbook") -> list[str]:
@@ -39,12 +50,13 @@ class ApiDirective(SphinxDirective):
         modules = [m for m in public_modules() if m != "nnbook"]
         only = self.options.get("only")
         if only == "reference":
-            modules = [m for m in modules if m not in RUNTIME]
+            modules = [m for m in modules if not is_runtime(m)]
         elif only == "runtime":
-            modules = [m for m in modules if m in RUNTIME]
+            modules = [m for m in modules if is_runtime(m)]
         lines = []  # MyST headings; autodoc's output is reStructuredText, so eval-rst
         for name in modules:
-            rst = [f".. automodule:: {name}", "   :members:"]
+            members = "   :no-members:" if name in DOCUMENTED_BY_PACKAGE else "   :members:"
+            rst = [f".. automodule:: {name}", members]
             lines += [f"### `{name}`", "", "```{eval-rst}", *rst, "```", ""]
         content = StringList(lines, source=self.get_source_info()[0])
         container = nodes.container()

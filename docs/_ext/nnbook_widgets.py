@@ -1,7 +1,7 @@
 """Interactive figures in a static page: load their scripts only where they are used.
 
 A chapter cell emits ``<div class="nnbook-widget" data-widget="KIND">`` with its data
-as embedded JSON (``nnbook.widgets.widget``; myst-nb writes ``text/html`` outputs
+as embedded JSON (``nnbook.book.widgets.widget``; myst-nb writes ``text/html`` outputs
 as they are). For each page whose body holds such a div, this extension adds
 ``_static/widgets.css``, the shared ``_static/widget-core.js`` and one
 ``_static/widget-KIND.js`` per kind on the page; every other page loads none of them.
@@ -13,7 +13,7 @@ import re
 from pathlib import Path
 
 # One script per kind, docs/_static/widget-KIND.js: the scripts are the list of kinds
-# (tests/test_widgets.py checks it against nnbook.widgets.WIDGET_KINDS).
+# (tests/test_widgets.py checks it against nnbook.book.widgets.WIDGET_KINDS).
 _STATIC = Path(__file__).resolve().parent.parent / "_static"
 KINDS = tuple(
     sorted(

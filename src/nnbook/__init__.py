@@ -8,6 +8,11 @@ Submodules load on first use (``nnbook.layers`` works after a bare ``import nnbo
 so ``import nnbook`` itself is cheap and a chapter loads only the modules it uses. The
 book's execution cache relies on that: a chapter runs again only when a module it
 actually imported has changed (``docs/_ext/nnbook_cache.py``).
+
+One subpackage is not reference code: :mod:`nnbook.book` is the book's runtime (chapter
+setup and glue, small tables, the data of the interactive figures), which the chapters'
+hidden cells call and no chapter teaches. ``nnbook.book`` loads on use like the others
+but is left out of ``__all__``, which lists only the modules a reader studies.
 """
 
 import importlib
@@ -15,7 +20,8 @@ from typing import Any
 
 __version__ = "0.1.0"
 
-# The reference modules a reader studies, in the order the book teaches them.
+# The reference modules a reader studies, in the order the book teaches them. Not listed:
+# the runtime nnbook.book, the plot helpers nnbook.plotting, the script fetch_mnist.
 __all__ = [
     "__version__",
     # Parts I-II

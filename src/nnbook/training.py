@@ -27,7 +27,15 @@ from nnbook._evaluate import evaluate, metrics_fn
 from nnbook._fit_checks import check_fit_args, check_fns, scalar_valued
 from nnbook.optimizers import GradientTransformation, apply_updates
 
-__all__ = ["EPOCHS_PER_CALL", "FitResult", "History", "evaluate", "fit", "make_train_step"]
+__all__ = [
+    "EPOCHS_PER_CALL",
+    "FitResult",
+    "History",
+    "evaluate",
+    "fit",
+    "make_train_epochs",
+    "make_train_step",
+]
 
 
 class History(NamedTuple):
@@ -122,12 +130,57 @@ def _loss_keys(key: Any, epoch: Any, n_batches: int) -> Any:
     return jax.vmap(lambda i: jax.random.fold_in(per_epoch, i))(jnp.arange(n_batches))
 
 
-@functools.lru_cache(maxsize=32)
-def _epoch_fn(loss_fn: Callable, optimizer: Any, loss_takes_key: bool = False) -> Callable:
-    """Jitted epochs ``first .. last - 1`` for one (loss_fn, optimizer), cached across fits.
+def make_train_epochs(
+    loss_fn: Callable,
+    optimizer: GradientTransformation,
+    *,
+    loss_takes_key: bool = False,
+) -> Callable:
+    """Build many epochs of mini-batch steps as ONE ``jax.jit``: the program :func:`fit` runs.
 
-    One call runs ``per_call`` epochs in a ``lax.scan``; epochs at or past ``last`` are
-    skipped (``lax.cond``), so one compiled program serves every number of epochs.
+    The result is ``run(params, opt_state, x, y, key, first, last, *, batch_size,
+    per_call)``, which computes::
+
+        for epoch e in first, ..., first + per_call - 1 (skipped if e >= last):
+            for each mini-batch B of a fresh shuffle:  θ ← θ + update(∇_θ L(θ; x_B, y_B))
+
+    An inner ``lax.scan`` runs one epoch, one :func:`make_train_step` step per mini-batch:
+    it shuffles with ``jax.random.fold_in(key, e)`` and cuts ``len(x) // batch_size``
+    batches, dropping the incomplete last one (a full batch is used as it is). An outer
+    ``lax.scan`` runs ``per_call`` epochs in one call from Python. Epochs at or past
+    ``last`` are skipped with ``lax.cond`` (nothing changes, their losses are NaN), and
+    ``first`` and ``last`` are traced, so one compiled program serves every number of
+    epochs. :func:`fit` builds ``run`` once per (``loss_fn``, ``optimizer``) and checks
+    the data before calling it; ``run`` checks only what tracing can see (floating-point
+    parameters, a scalar loss), and nothing about the values.
+
+    Args:
+        loss_fn: ``loss_fn(params, x_batch, y_batch) -> scalar``.
+        optimizer: A :class:`~nnbook.optimizers.GradientTransformation` (or an optax one).
+        loss_takes_key: For a stochastic loss (dropout): call
+            ``loss_fn(params, x_batch, y_batch, step_key)`` with a fresh key every step,
+            as :func:`fit` describes.
+
+    Returns:
+        The jitted ``run``. Its ``first`` and ``last`` are ``np.uint32`` epoch numbers,
+        ``batch_size`` and ``per_call`` are static, and ``params`` and ``opt_state`` are
+        donated (use the returned ones). It returns ``(params, opt_state, losses)``,
+        ``losses`` of shape ``(per_call, n_batches)``: each step's loss before its update.
+
+    Examples:
+        >>> from nnbook.optimizers import sgd
+        >>> x = jnp.linspace(-1, 1, 32)[:, None]
+        >>> loss = lambda w, x, y: jnp.mean((x @ w - y) ** 2)
+        >>> run = make_train_epochs(loss, sgd(0.5))
+        >>> w, state, losses = run(jnp.zeros((1, 1)), sgd(0.5).init(None), x, 2 * x,
+        ...                        jax.random.key(0), np.uint32(0), np.uint32(3),
+        ...                        batch_size=8, per_call=4)
+        >>> losses.shape, bool(jnp.isnan(losses[3]).all())  # 4 steps an epoch; epoch 3 skipped
+        ((4, 4), True)
+        >>> result = fit(jax.random.key(0), jnp.zeros((1, 1)), loss, sgd(0.5), x, 2 * x,
+        ...              epochs=3, batch_size=8)  # the same three epochs
+        >>> bool(jnp.allclose(result.history.step_loss, losses[:3].reshape(-1)))
+        True
     """
     # inlined into the scan
     step = make_train_step(loss_fn, optimizer, donate=False, loss_takes_key=loss_takes_key)
@@ -165,6 +218,10 @@ def _epoch_fn(loss_fn: Callable, optimizer: Any, loss_takes_key: bool = False) -
         return params, opt_state, losses  # losses: (per_call, n_batches)
 
     return jax.jit(run_epochs, static_argnames=("batch_size", "per_call"), donate_argnums=(0, 1))
+
+
+# fit's copy: one compiled program per (loss_fn, optimizer, loss_takes_key), kept across fits.
+_cached_train_epochs = functools.lru_cache(maxsize=32)(make_train_epochs)
 
 
 def fit(
@@ -250,7 +307,7 @@ def fit(
     # fit donates its buffers to XLA; copy first so the caller's arrays stay valid.
     params = jax.tree.map(jnp.array, params)
     opt_state = jax.tree.map(jnp.array, opt_state)
-    run_epochs = _epoch_fn(loss_fn, optimizer, loss_takes_key)
+    run_epochs = _cached_train_epochs(loss_fn, optimizer, loss_takes_key=loss_takes_key)
     # Several epochs run in one compiled call (one per call when evaluating after each),
     # and no call waits for the one before: JAX runs them in order while Python queues
     # the next. The losses stay on the device until the end, fetched in one transfer.

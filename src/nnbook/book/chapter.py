@@ -1,4 +1,7 @@
-"""Support for executing the book's chapters (every chapter's hidden first cell).
+"""Every chapter's hidden first cell: setup, numbers for the prose, timings, cache record.
+
+Part of the book's runtime (:mod:`nnbook.book`, which re-exports these functions:
+chapters write ``from nnbook.book import setup_chapter, glue``), not reference code.
 
 :func:`setup_chapter` gives a chapter the book's plot style, short NumPy printing and
 PNG figures, and records on which device and JAX version it ran. :func:`glue` stores
@@ -6,6 +9,7 @@ a number for the prose through ``myst_nb.glue`` when the book is being built, an
 nothing in a downloaded notebook run without myst-nb. :func:`timeit` is the chapters'
 short form of :func:`nnbook.timing.time_fn` (chapter 15), which times jitted code the
 JAX way: first call apart, later calls waited on with ``block_until_ready``.
+:func:`record_execution` tells the build's execution cache which modules a chapter used.
 """
 
 from __future__ import annotations
@@ -212,9 +216,9 @@ def record_execution(path: str | os.PathLike | None) -> None:
 
     _recording.update(path=str(path), compile_s=0.0)
 
-    def on_duration(event: str, duration: float, **_: Any) -> None:
+    def on_duration(event: str, duration_secs: float, **_: Any) -> None:
         if event in _COMPILE_EVENTS:
-            _recording["compile_s"] += duration
+            _recording["compile_s"] += duration_secs
 
     jax.monitoring.register_event_duration_secs_listener(on_duration)
     shell.events.register("post_run_cell", _write_record)

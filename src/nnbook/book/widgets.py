@@ -1,5 +1,8 @@
 """Data for the interactive figures of the web book (chapters 2, 4 and 7).
 
+Part of the book's runtime (:mod:`nnbook.book`), not reference code: the figures show
+what the reference modules compute, and this module only packs it for the page.
+
 The page only *displays*; everything that matters is computed here, in JAX, when the
 book is built. Each builder returns plain JSON-ready data, and :func:`widget` wraps it
 in ``<div class="nnbook-widget" data-widget="...">`` with the data in a
