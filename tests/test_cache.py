@@ -118,7 +118,7 @@ def test_cache_key_follows_what_each_chapter_imported(book):
     edit(book / "src" / "nnbook" / "mnist.py", "\n# a module neither chapter imported\n")
     assert build(book) == []
 
-    edit(book / "src" / "nnbook" / "book.py", "\n# imported by both chapters\n")
+    edit(book / "src" / "nnbook" / "book" / "chapter.py", "\n# imported by both chapters\n")
     assert sorted(build(book)) == ["a", "b"]
 
 

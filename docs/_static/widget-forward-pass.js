@@ -2,7 +2,7 @@
    nnbook.plotting.draw_network: neurons in columns, connection colour = sign of the
    weight, width = its size. Step / Play reveal one layer at a time, each neuron lit by
    its activation. Every number was computed by nnbook.layers.mlp_trace at build time
-   (nnbook.widgets.forward_pass_data); the page only shows them. */
+   (nnbook.book.widgets.forward_pass_data); the page only shows them. */
 (function () {
   "use strict";
   var W = window.nnbookWidgets;

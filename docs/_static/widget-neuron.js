@@ -1,7 +1,7 @@
 /* Tune a single neuron (chapter 2): sliders for three inputs, three weights and a bias,
    a choice of activation, and the weighted sum and output with the numbers filled in.
    One neuron is a line of arithmetic, so the page computes it; the start values and
-   ranges come from nnbook.widgets.neuron_data. */
+   ranges come from nnbook.book.widgets.neuron_data. */
 (function () {
   "use strict";
   var W = window.nnbookWidgets;

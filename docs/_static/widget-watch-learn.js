@@ -1,5 +1,5 @@
 /* Watch it learn (chapter 7): scrub through a training run. At build time
-   nnbook.widgets.record_learning trained a small MLP in one lax.scan and kept, every
+   nnbook.book.widgets.record_learning trained a small MLP in one lax.scan and kept, every
    few steps, the predicted probability on a grid (bytes, base64) and the loss; the
    page only draws them: the boundary on a canvas with the data points, and the loss
    curve with a marker at the current step. */
