@@ -3,7 +3,9 @@
 Each chapter keeps the terms it sets in bold beside it (format in CONTRIBUTING.md);
 ``{nnbook-glossary}`` renders them all, sorted, as a Sphinx glossary (so ``{term}``
 links work anywhere), each entry ending with a link to where the term is taught. When
-two chapters define the same term, the earlier chapter (by file name) wins.
+two chapters define the same term, the earlier chapter (by file name) wins. A file that
+is no valid yaml or no list, or an entry that is no mapping or lacks its term,
+definition or target, stops the build with an error naming the file (and the entry).
 """
 
 from __future__ import annotations
@@ -18,12 +20,21 @@ from sphinx.util.docutils import SphinxDirective
 
 
 def load_entries(folder: Path) -> list[dict]:
+    """Every file's entries, checked; errors name the file, the entry and the problem."""
     entries, seen = [], set()
     for path in sorted(folder.glob("*.yaml")):
-        data = yaml.safe_load(path.read_text(encoding="utf-8")) or []
+        try:
+            data = yaml.safe_load(path.read_text(encoding="utf-8")) or []
+        except (OSError, yaml.YAMLError) as err:
+            raise ExtensionError(f"glossary {path}: cannot read: {err}") from err
         if not isinstance(data, list):
             raise ExtensionError(f"glossary {path}: expected a list of entries")
         for i, entry in enumerate(data, 1):
+            if not isinstance(entry, dict):
+                raise ExtensionError(
+                    f"glossary {path}, entry {i}: expected a mapping with term, definition "
+                    f"and target, got {entry!r}"
+                )
             missing = [k for k in ("term", "definition", "target") if not entry.get(k)]
             if missing:
                 raise ExtensionError(f"glossary {path}, entry {i}: missing {', '.join(missing)}")

@@ -11,8 +11,10 @@ handed out read-only: numref resolution only looks the target node up.
 
 Sphinx also does not know which pages *show* a number: when a figure is added to
 chapter 1, every page citing "Figure 1.3" must be written again, not only chapter 1.
-Each page's ``{numref}`` targets are recorded when it is read, and after numbering
-the pages citing a page whose numbers changed are written again too.
+Each page's ``{numref}`` and ``{eq}`` targets are recorded when it is read, and after
+numbering the pages citing a page whose numbers changed are written again too. A
+target is found on its page through the standard domain's labels or, for an
+equation, the math domain's ``equations``.
 """
 
 from __future__ import annotations
@@ -20,6 +22,8 @@ from __future__ import annotations
 from nnbook_pages import per_page_store
 from sphinx import addnodes
 from sphinx.domains.std import StandardDomain
+
+_NUMBERED = {"numref", "eq"}  # the references that show their target's number
 
 
 class _Doctrees:
@@ -58,7 +62,7 @@ def on_doctree_read(app, doctree):
     env.nnbook_numref_targets[env.docname] = {
         node["reftarget"]
         for node in doctree.findall(addnodes.pending_xref)
-        if node.get("reftype") == "numref" and node.get("reftarget")
+        if node.get("reftype") in _NUMBERED and node.get("reftarget")
     }
 
 
@@ -82,10 +86,10 @@ def citing_pages(app, env) -> list[str]:
     }
     if not renumbered:
         return []
-    std = env.domains.standard_domain
+    std, equations = env.domains.standard_domain, env.domains.math_domain.equations
 
     def page_of(label: str) -> str:
-        found = std.labels.get(label) or std.anonlabels.get(label)
+        found = std.labels.get(label) or std.anonlabels.get(label) or equations.get(label)
         return found[0] if found else ""
 
     return sorted(
@@ -103,8 +107,8 @@ def setup(app):
     app.connect("env-get-updated", snapshot, priority=50)
     app.connect("env-get-updated", citing_pages, priority=950)
     return {
-        "version": "1.1",
-        "env_version": 1,  # stores data in the environment: a change re-reads every page
+        "version": "1.2",
+        "env_version": 2,  # stores data in the environment: a change re-reads every page
         "parallel_read_safe": True,
         "parallel_write_safe": True,
     }

@@ -5,7 +5,10 @@ Usage in a chapter::
     ```{quiz} ../quizzes/02-single-neuron.yaml
     ```
 
-The questions live as data beside the chapter (format in CONTRIBUTING.md). Each is
+The questions live as data beside the chapter (format in CONTRIBUTING.md). A file
+that breaks the format stops the build with an error naming the file, the question
+(and answer) and the problem; a key the format does not know (``tolerence:``) is such
+an error, since it would otherwise be ignored without a word. Each question is
 rendered as buttons (multiple choice) or a number field (numeric), and
 ``_static/quiz.js`` shows the feedback written for the chosen answer. Without
 JavaScript, and in print, each question shows its answer in a collapsed box instead.
@@ -24,11 +27,28 @@ from sphinx.util.docutils import SphinxDirective
 
 _MATH = re.compile(r"\$([^$]+)\$")
 
+# The keys each kind of question, and each answer of a choice question, may have: any
+# other key is a typo (``tolerence:``) that would otherwise be silently ignored.
+QUESTION_KEYS = {
+    "choice": frozenset({"question", "type", "answers"}),
+    "numeric": frozenset({"question", "type", "answer", "tolerance", "feedback"}),
+}
+ANSWER_KEYS = frozenset({"text", "correct", "feedback"})
+
 
 def _text(value) -> str:
     """Escape text for HTML and mark ``$...$`` as inline math for MathJax."""
     escaped = html.escape(str(value), quote=True)
     return _MATH.sub(r'<span class="math notranslate nohighlight">\\(\1\\)</span>', escaped)
+
+
+def _check_keys(where: str, item: dict, allowed: frozenset) -> None:
+    unknown = sorted(str(k) for k in item if k not in allowed)
+    if unknown:
+        raise ExtensionError(
+            f"{where}: unknown key{'s' if len(unknown) > 1 else ''} "
+            f"{', '.join(map(repr, unknown))}; allowed: {', '.join(sorted(allowed))}"
+        )
 
 
 def load_quiz(path: Path) -> list[dict]:
@@ -41,13 +61,21 @@ def load_quiz(path: Path) -> list[dict]:
         raise ExtensionError(f"quiz {path}: expected a non-empty list of questions")
     for i, q in enumerate(data, 1):
         where = f"quiz {path}, question {i}"
-        if not isinstance(q, dict) or not str(q.get("question", "")).strip():
-            raise ExtensionError(f"{where}: needs a non-empty 'question'")
+        if not isinstance(q, dict):
+            raise ExtensionError(f"{where}: expected a mapping, got {q!r}")
         kind = q.get("type", "choice")
+        if isinstance(kind, str) and kind in QUESTION_KEYS:  # first: a misspelt key is
+            _check_keys(where, q, QUESTION_KEYS[kind])  # the likely cause of the rest
+        if not str(q.get("question", "")).strip():
+            raise ExtensionError(f"{where}: needs a non-empty 'question'")
         if kind == "choice":
             answers = q.get("answers")
             if not isinstance(answers, list) or len(answers) < 2:
                 raise ExtensionError(f"{where}: 'answers' must list at least two answers")
+            for j, a in enumerate(answers, 1):
+                if not isinstance(a, dict):
+                    raise ExtensionError(f"{where}, answer {j}: expected a mapping, got {a!r}")
+                _check_keys(f"{where}, answer {j}", a, ANSWER_KEYS)
             n_correct = sum(bool(a.get("correct")) for a in answers)
             if n_correct != 1:
                 raise ExtensionError(

@@ -2,20 +2,24 @@
 
 Entries are sorted, each ends with a link to where the term is taught, ``{term}`` links
 anywhere in the book resolve to them, and when two chapters define the same term the
-earlier file wins. An entry without its term, definition or target stops the build
-naming the file and the entry; a target that is no label is Sphinx's usual warning.
+earlier file wins. An entry without its term, definition or target, an entry that is no
+mapping, or a file that is no valid yaml stops the build naming the file (and the
+entry); a target that is no label is Sphinx's usual warning.
 """
 
 from __future__ import annotations
 
 import re
+import shutil
+from pathlib import Path
 
 import pytest
-import yaml
 from bs4 import BeautifulSoup
 from sphinx.errors import ExtensionError
 
 pytest.importorskip("myst_parser")
+
+BOOK_GLOSSARY = sorted((Path(__file__).resolve().parents[2] / "docs" / "glossary").glob("*.yaml"))
 
 
 def _page(app, name: str) -> BeautifulSoup:
@@ -134,15 +138,26 @@ def test_an_empty_file_adds_no_entries(copy_root, make_app):
     assert list(_entries(app)) == ["activation", "Neuron", "ReLU"]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=yaml.YAMLError,
-    reason="a yaml syntax error in a glossary file stops the build with PyYAML's own "
-    "error, which names no file (nnbook_quiz wraps it; nnbook_glossary does not yet)",
-)
 def test_a_yaml_syntax_error_stops_the_build_naming_the_file(copy_root, make_app):
     src = copy_root("glossary")
     path = src / "glossary" / "02-two.yaml"
     path.write_text("- term: [unclosed\n", encoding="utf-8")
-    with pytest.raises(ExtensionError, match=re.escape(f"glossary {path}")):
+    with pytest.raises(ExtensionError, match=re.escape(f"glossary {path}: cannot read: ")):
         make_app("html", srcdir=src).build()
+
+
+def test_an_entry_that_is_not_a_mapping_stops_the_build_naming_file_and_entry(copy_root, make_app):
+    src = copy_root("glossary")
+    path = src / "glossary" / "02-two.yaml"
+    path.write_text(path.read_text(encoding="utf-8") + "- bias\n", encoding="utf-8")
+    message = f"glossary {path}, entry 3: expected a mapping with term, definition and target"
+    with pytest.raises(ExtensionError, match=re.escape(message) + ", got 'bias'$"):
+        make_app("html", srcdir=src).build()
+
+
+@pytest.mark.parametrize("path", BOOK_GLOSSARY, ids=[p.stem for p in BOOK_GLOSSARY])
+def test_every_glossary_file_of_the_book_passes_the_checks(path, tmp_path):
+    import nnbook_glossary  # docs/_ext is on sys.path (conftest)
+
+    shutil.copy(path, tmp_path)
+    assert nnbook_glossary.load_entries(tmp_path)

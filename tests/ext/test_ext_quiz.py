@@ -7,12 +7,15 @@ knows which one to open.
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
 import pytest
 from bs4 import BeautifulSoup
 from sphinx.errors import ExtensionError
 
 pytest.importorskip("myst_parser")
+
+BOOK_QUIZZES = sorted((Path(__file__).resolve().parents[2] / "docs" / "quizzes").glob("*.yaml"))
 
 GOOD_QUESTION = """\
 - question: "A first, valid question?"
@@ -77,7 +80,7 @@ def test_editing_the_quiz_file_rebuilds_the_page(copy_root, make_app):
 
 BAD = {
     "no answers": (
-        '- question: "Pick one?"\n  feedback: "x"\n',
+        '- question: "Pick one?"\n',
         "question 2: 'answers' must list at least two answers",
     ),
     "a single answer": (
@@ -86,8 +89,27 @@ BAD = {
     ),
     "no correct answer": (
         '- question: "Pick one?"\n  answers:\n'
-        '    - {text: "a", feedback: "f"}\n    - {text: "b", corect: true, feedback: "f"}\n',
+        '    - {text: "a", feedback: "f"}\n    - {text: "b", feedback: "f"}\n',
         "question 2: exactly one answer must be correct, got 0",
+    ),
+    "a misspelt key in an answer": (
+        '- question: "Pick one?"\n  answers:\n'
+        '    - {text: "a", feedback: "f"}\n    - {text: "b", corect: true, feedback: "f"}\n',
+        "question 2, answer 2: unknown key 'corect'; allowed: correct, feedback, text",
+    ),
+    "an answer that is not a mapping": (
+        '- question: "Pick one?"\n  answers:\n'
+        '    - {text: "a", correct: true, feedback: "f"}\n    - "b"\n',
+        "question 2, answer 2: expected a mapping, got 'b'",
+    ),
+    "a misspelt key in a numeric question": (
+        '- question: "How many?"\n  type: numeric\n  answer: 4\n  tolerence: 1\n  feedback: "f"\n',
+        "question 2: unknown key 'tolerence'; allowed: answer, feedback, question, tolerance, type",
+    ),
+    "feedback on a choice question, not on its answers": (
+        '- question: "Pick one?"\n  feedback: "f"\n  hint: "h"\n  answers:\n'
+        '    - {text: "a", correct: true, feedback: "f"}\n    - {text: "b", feedback: "f"}\n',
+        "question 2: unknown keys 'feedback', 'hint'; allowed: answers, question, type",
     ),
     "two correct answers": (
         '- question: "Pick one?"\n  answers:\n'
@@ -99,6 +121,15 @@ BAD = {
         '- question: "Pick one?"\n  answers:\n'
         '    - {text: "a", correct: true, feedback: "f"}\n    - {text: "b"}\n',
         "question 2, answer 2: needs 'text' and 'feedback'",
+    ),
+    "a misspelt 'answers'": (
+        '- question: "Pick one?"\n  anwsers:\n'
+        '    - {text: "a", correct: true, feedback: "f"}\n    - {text: "b", feedback: "f"}\n',
+        "question 2: unknown key 'anwsers'; allowed: answers, question, type",
+    ),
+    "a question that is not a mapping": (
+        '- "Pick one?"\n',
+        "question 2: expected a mapping, got 'Pick one?'",
     ),
     "no question text": (
         '- question: "  "\n  answers:\n'
@@ -163,12 +194,6 @@ def test_a_missing_quiz_file_stops_the_build_naming_it(copy_root, make_app):
         make_app("html", srcdir=src).build()
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=pytest.fail.Exception,  # "DID NOT RAISE", not some other failure
-    reason="nnbook_quiz does not check for unknown keys yet: a misspelt 'tolerence' "
-    "is silently ignored and the tolerance is 0 (reported to the lead, issue 16)",
-)
 def test_an_unknown_key_stops_the_build(copy_root, make_app):
     src = copy_root("quiz")
     quiz = src / "quizzes" / "good.yaml"
@@ -180,3 +205,10 @@ def test_an_unknown_key_stops_the_build(copy_root, make_app):
     )
     with pytest.raises(ExtensionError, match=re.escape(f"quiz {quiz}, question 2")):
         make_app("html", srcdir=src).build()
+
+
+@pytest.mark.parametrize("path", BOOK_QUIZZES, ids=[p.stem for p in BOOK_QUIZZES])
+def test_every_quiz_of_the_book_passes_the_checks(path):
+    import nnbook_quiz  # docs/_ext is on sys.path (conftest)
+
+    assert len(nnbook_quiz.load_quiz(path)) >= 3  # CONTRIBUTING.md: 3+ questions

@@ -51,13 +51,6 @@ def test_an_equation_added_renumbers_its_own_page(copy_root, make_app):
     )
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=AssertionError,
-    reason="nnbook_numref rewrites the pages that cite a renumbered target only for "
-    "{numref}; a page citing another chapter's equation with {eq} keeps the old number "
-    "after an incremental build (no chapter does so today; reported to the lead)",
-)
 def test_an_equation_added_updates_the_pages_citing_it(copy_root, make_app):
     src = copy_root("renumber")
     first = make_app("html", srcdir=src)
