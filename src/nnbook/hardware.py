@@ -383,7 +383,7 @@ def entry_ops(hlo_text: str, *, inline_calls: bool = True) -> list[HloOp]:
     computations, entry = _computations(hlo_text)
 
     def expand(name: str, depth: int) -> list[HloOp]:
-        ops = []
+        ops: list[HloOp] = []
         for op, target in computations.get(name, []):
             if inline_calls and target in computations and depth < 32:
                 ops.extend(o for o in expand(target, depth + 1) if o.opcode != "parameter")
