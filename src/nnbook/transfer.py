@@ -166,11 +166,11 @@ def _he_normal_flat(key: PRNGKeyArray, shape: Sequence[int]) -> Array:
     return jnp.sqrt(2.0 / fan_in) * jax.random.normal(key, (fan_in * fan_out,)).reshape(shape)
 
 
-def _head_loss(head: layers.Dense, h: Array, y: Array) -> Array:
+def _head_loss(head: layers.Dense, h: Array, y: ArrayLike) -> Array:
     return losses.softmax_cross_entropy(layers.dense(head, h), y)
 
 
-def _mlp_loss(params: layers.MLPParams, x: Array, y: Array) -> Array:
+def _mlp_loss(params: layers.MLPParams, x: Array, y: ArrayLike) -> Array:
     return losses.softmax_cross_entropy(layers.mlp(params, x), y)
 
 
