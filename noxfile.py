@@ -130,6 +130,7 @@ def tests(session: nox.Session) -> None:
         "training",
         "neuron",
         "backprop",
+        "conv",
     ]
     session.run(
         "python", "-m", "pytest", "-m", f"{UNIT} and not slow", "-n", "2", "-q",
