@@ -119,8 +119,9 @@ def tests(session: nox.Session) -> None:
     run_lint(session)
     run_types(session)
     session.run("python", "-m", "pytest", "-m", UNIT, "-n", "2", *session.posargs)
-    # jaxtyping's run-time shape checks over the modules whose annotations are checked
-    # (the others' annotations are known debt, see pyproject.toml's mypy overrides).
+    # jaxtyping's run-time shape checks over these modules' tests. mypy checks every
+    # module; a module joins this list once its tests that pass wrong types on purpose
+    # carry @pytest.mark.outside_annotations (they test our errors, not jaxtyping's).
     checked = [
         "activations",
         "initializers",
@@ -130,6 +131,7 @@ def tests(session: nox.Session) -> None:
         "training",
         "neuron",
         "backprop",
+        "conv",
     ]
     session.run(
         "python", "-m", "pytest", "-m", f"{UNIT} and not slow", "-n", "2", "-q",

@@ -143,15 +143,15 @@ def check_key(name: str, key: object) -> Any:
         ...
         TypeError: key: expected a jax.random.key, e.g. jax.random.key(0), got int 0
     """
-    dtype = getattr(key, "dtype", None)
+    dtype, shape = getattr(key, "dtype", None), getattr(key, "shape", None)
     typed = dtype is not None and jax.dtypes.issubdtype(dtype, jax.dtypes.prng_key)
-    if typed and getattr(key, "shape", None) == ():
+    if typed and shape == ():
         return key
-    raw = isinstance(key, jax.Array | np.ndarray) and key.dtype == np.uint32
-    if raw and key.shape == (2,):  # type: ignore[union-attr]
+    raw = isinstance(key, jax.Array | np.ndarray) and dtype == np.uint32
+    if raw and shape == (2,):
         return key
     if typed or raw:
-        got = f"{'keys' if typed else 'raw key data'} of shape {key.shape}"  # type: ignore[union-attr]
+        got = f"{'keys' if typed else 'raw key data'} of shape {shape}"
         raise ValueError(f"{name}: expected a single jax.random.key, got {got}")
     raise TypeError(
         f"{name}: expected a jax.random.key, e.g. jax.random.key(0), got {describe(key)}"

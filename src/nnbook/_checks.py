@@ -38,6 +38,8 @@ targets) must be finite where a function takes it from a reader; *intermediate v
 diverged model still gives a visibly non-finite answer rather than an error.
 """
 
+from typing import Any
+
 import jax
 import jax.numpy as jnp
 import numpy as np
@@ -209,7 +211,9 @@ def check_same_tree(name: str, tree: object, like: object, like_name: str) -> No
         ...
         ValueError: updates['w']: expected shape (2,) as in params, got (3,)
     """
-    want, got = jax.tree.structure(like), jax.tree.structure(tree)
+    # Any: jaxlib's PyTreeDef has no type stubs, so mypy cannot tell that it compares.
+    want: Any = jax.tree.structure(like)
+    got: Any = jax.tree.structure(tree)
     if want != got:
         raise ValueError(f"{name}: expected the tree structure of {like_name}, {want}, got {got}")
     pairs = zip(jax.tree_util.tree_leaves_with_path(like), jax.tree.leaves(tree), strict=True)

@@ -53,7 +53,9 @@ def scalar_valued(loss_fn: Callable) -> Callable:
     return checked
 
 
-def check_xy(x: ArrayLike, y: ArrayLike, x_name: str = "x", y_name: str = "y"):
+def check_xy(
+    x: ArrayLike, y: ArrayLike, x_name: str = "x", y_name: str = "y"
+) -> tuple[Array, Array]:
     x = check_finite(x_name, check_array(x_name, x, dtype_kind="fiub", allow_empty=False))
     y = check_finite(y_name, check_array(y_name, y, dtype_kind="fiub", allow_empty=False))
     if x.ndim == 0 or y.ndim == 0 or x.shape[0] != y.shape[0]:
@@ -122,7 +124,8 @@ def check_fit_args(
             raise ValueError(
                 f"apply_fn: expected apply_fn(params, x) with eval_data, got {apply_fn!r}"
             )
-        eval_xy = check_xy(*eval_data, "eval_data[0]", "eval_data[1]")
+        x_eval, y_eval = eval_data
+        eval_xy = check_xy(x_eval, y_eval, "eval_data[0]", "eval_data[1]")
         check_labels_for(apply_fn, params, *eval_xy, "eval_data[1]")
     if apply_fn is not None:
         if not callable(apply_fn):

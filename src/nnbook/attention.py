@@ -253,7 +253,7 @@ def _draw_attention(rng: np.random.Generator, d_model: int, d_head: int, n_heads
     )
 
 
-def _self_attention(params: Attention, x: Array, mask: Array | None) -> tuple[Array, Array]:
+def _self_attention(params: Attention, x: ArrayLike, mask: ArrayLike | None) -> tuple[Array, Array]:
     d_model, _, _ = _check_attention("params", params)
     x = _check_sequence(x, d_model, f"rows of params.W_q, shape {params.W_q.shape}")
     if mask is not None:  # one mask for every head: (*batch, T, T) -> (*batch, 1, T, T)
@@ -412,9 +412,9 @@ def _draw_block(rng: np.random.Generator, d_model: int, n_heads: int, d_head: in
     )
 
 
-def _block(params: TransformerBlock, x: Array, mask: Array | None) -> tuple[Array, Array]:
+def _block(params: TransformerBlock, x: ArrayLike, mask: ArrayLike | None) -> tuple[Array, Array]:
     attn_out, weights = _self_attention(params.attn, layer_norm(params.ln1, x), mask)
-    x = x + attn_out  # residual: attention adds to the stream, it does not replace it
+    x = jnp.asarray(x) + attn_out  # residual: attention adds to the stream, not replaces it
     h = layer_norm(params.ln2, x)
     return x + mlp(params.mlp, h.reshape(-1, h.shape[-1])).reshape(h.shape), weights
 

@@ -95,7 +95,10 @@ def _pads(padding: object, size: int, k: int, stride: int) -> tuple[int, int]:
     raise ValueError(f'padding: expected "VALID", "SAME" or an integer >= 0, got {padding!r}')
 
 
-def _check_conv(params: Conv2D, x: object, stride: object, padding: object) -> tuple:
+def _check_conv(
+    params: Conv2D, x: object, stride: object, padding: object
+) -> tuple[Array, Array, Array, int, tuple[tuple[int, int], ...]]:
+    """``(x, W, b, stride, pads)`` checked: pads holds (low, high) for height and width."""
     if not isinstance(params, Conv2D):
         raise TypeError(f"params: expected a Conv2D(W, b), got {type(params).__name__}")
     x = _check_images("x", x)
@@ -153,7 +156,7 @@ def conv2d_reference(
     x = jnp.pad(x, ((0, 0), pads[0], pads[1], (0, 0)))
     kh, kw = W.shape[:2]
     h_out, w_out = (x.shape[1] - kh) // s + 1, (x.shape[2] - kw) // s + 1
-    y = 0.0
+    y: Array | float = 0.0
     for u in range(kh):  # each offset (u, v) of the kernel contributes one shifted slice
         for v in range(kw):
             patch = x[:, u : u + s * (h_out - 1) + 1 : s, v : v + s * (w_out - 1) + 1 : s, :]

@@ -15,7 +15,7 @@ from typing import NamedTuple
 import jax
 import jax.numpy as jnp
 import numpy as np
-from jaxtyping import Array, ArrayLike, PRNGKeyArray
+from jaxtyping import Array, ArrayLike, PRNGKeyArray, Real
 
 from nnbook._checks import check_key, check_positive_int
 
@@ -173,7 +173,7 @@ def spirals(
 
 
 def blobs(
-    key: PRNGKeyArray, n: int = 200, centers: int = 3, std: float = 0.6
+    key: PRNGKeyArray, n: int = 200, centers: int | Real[ArrayLike, "k 2"] = 3, std: float = 0.6
 ) -> tuple[Array, Array]:
     """Gaussian clusters, one class each, centred evenly on a circle of radius 2.
 

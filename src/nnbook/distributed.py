@@ -28,7 +28,7 @@ import sys
 import tempfile
 import time
 from collections.abc import Callable
-from typing import Any, NamedTuple
+from typing import IO, Any, NamedTuple
 
 import numpy as np
 
@@ -168,21 +168,24 @@ def launch(
     )
     for flag in ("JAX_NUM_CPU_DEVICES",):  # one local device per process
         env.pop(flag, None)
-    logs, procs, ended, killed = [], [], {}, set()
+    logs: list[tuple[IO[bytes], IO[bytes]]] = []  # (stdout, stderr) file of each process
+    procs: list[subprocess.Popen] = []
+    ended: dict[int, float] = {}  # process -> seconds from the launch until it ended
+    killed: set[int] = set()
     why = "when the launch was interrupted"
     start = time.monotonic()
     with tempfile.TemporaryDirectory(prefix="nnbook-dist-") as tmp:
         try:
             for i in range(n_processes):
-                out = open(os.path.join(tmp, f"{i}.out"), "w+b")  # files: no pipe can fill up
-                err = open(os.path.join(tmp, f"{i}.err"), "w+b")
-                logs.append((out, err))
+                out_file = open(os.path.join(tmp, f"{i}.out"), "w+b")  # no pipe can fill up
+                err_file = open(os.path.join(tmp, f"{i}.err"), "w+b")
+                logs.append((out_file, err_file))
                 procs.append(
                     subprocess.Popen(
                         [sys.executable, "-m", "nnbook.distributed", target],
                         env={**env, f"{_ENV}PROCESS_ID": str(i)},
-                        stdout=out,
-                        stderr=err,
+                        stdout=out_file,
+                        stderr=err_file,
                         stdin=subprocess.DEVNULL,
                         start_new_session=True,  # own process group
                     )
@@ -214,10 +217,12 @@ def launch(
                 p.wait()
                 ended.setdefault(i, time.monotonic() - start)
         results = []
-        for i, (p, (out, err)) in enumerate(zip(procs, logs, strict=True)):
-            out.seek(0), err.seek(0)
-            stdout, stderr = (f.read().decode(errors="replace") for f in (out, err))
-            out.close(), err.close()
+        for i, (p, files) in enumerate(zip(procs, logs, strict=True)):
+            for f in files:
+                f.seek(0)
+            stdout, stderr = (f.read().decode(errors="replace") for f in files)
+            for f in files:
+                f.close()
             result, error = None, None
             for line in stdout.splitlines():
                 if line.startswith(_RESULT):
@@ -297,7 +302,8 @@ def save_mlp_job(path: str, params: Any, x: Any, y: Any) -> str:
     arrays = {"x": np.asarray(x, np.float32), "y": np.asarray(y, np.int32)}
     for k, layer in enumerate(params):
         arrays[f"W{k}"], arrays[f"b{k}"] = np.asarray(layer.W), np.asarray(layer.b)
-    np.savez(path, **arrays)
+    # allow_pickle is numpy's default, spelled out: else mypy matches **arrays against it.
+    np.savez(path, allow_pickle=True, **arrays)
     return path
 
 

@@ -98,7 +98,9 @@ def install_from_tarball(tarball: str | Path, dest: str | Path | None = None) ->
                 f"missing {', '.join(missing)}"
             )
         for name, member in members.items():
-            data = tar.extractfile(member).read()
+            fileobj = tar.extractfile(member)
+            assert fileobj is not None  # None only for non-files, which _members leaves out
+            data = fileobj.read()
             if member.name.endswith(".gz"):
                 data = gzip.decompress(data)
             digest = hashlib.sha256(data).hexdigest()

@@ -217,7 +217,7 @@ def mlp_matmul_flops(sizes: Sequence[int], batch: int, *, backward: bool = False
     return forward + sum(layer) + sum(layer[1:])
 
 
-def roofline(intensity: Any, peak: float, bandwidth: float) -> np.ndarray:
+def roofline(intensity: Any, peak: float, bandwidth: float) -> np.ndarray | np.float64:
     """Attainable rate ``min(peak, intensity * bandwidth)`` (Williams et al., 2009).
 
     Args:
@@ -226,8 +226,9 @@ def roofline(intensity: Any, peak: float, bandwidth: float) -> np.ndarray:
         bandwidth: its memory bandwidth, bytes/s.
 
     Returns:
-        The roof at each intensity, FLOP/s. The two parts meet at the ridge point
-        ``peak / bandwidth``: below it a program is memory-bound, above it compute-bound.
+        The roof at each intensity, FLOP/s (a NumPy scalar for one intensity). The two
+        parts meet at the ridge point ``peak / bandwidth``: below it a program is
+        memory-bound, above it compute-bound.
 
     Examples:
         >>> roofline([1.0, 10.0, 100.0], peak=200e9, bandwidth=10e9) / 1e9
@@ -383,7 +384,7 @@ def entry_ops(hlo_text: str, *, inline_calls: bool = True) -> list[HloOp]:
     computations, entry = _computations(hlo_text)
 
     def expand(name: str, depth: int) -> list[HloOp]:
-        ops = []
+        ops: list[HloOp] = []
         for op, target in computations.get(name, []):
             if inline_calls and target in computations and depth < 32:
                 ops.extend(o for o in expand(target, depth + 1) if o.opcode != "parameter")

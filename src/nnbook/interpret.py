@@ -32,7 +32,8 @@ from nnbook._checks import check_array, check_finite, check_positive_int
 class Mistakes(NamedTuple):
     """Wrongly classified examples, most confident first (NumPy arrays of equal length)."""
 
-    index: Int[np.ndarray, " k"]  # position in the data set
+    # The field shadows tuple.index; the name is public (chapter 9 reads mistakes.index).
+    index: Int[np.ndarray, " k"]  # type: ignore[assignment]  # position in the data set
     predicted: Int[np.ndarray, " k"]  # the class the model chose
     true: Int[np.ndarray, " k"]  # the label
     confidence: Float[np.ndarray, " k"]  # softmax probability of the predicted class

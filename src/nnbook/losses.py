@@ -218,7 +218,7 @@ def accuracy(
     return _nan_unless((y >= 0) & (y < z.shape[1]), acc, y)
 
 
-LOSSES: dict[str, Callable[[Array, Array], Array]] = {
+LOSSES: dict[str, Callable[[ArrayLike, ArrayLike], Array]] = {
     "softmax_cross_entropy": softmax_cross_entropy,
     "binary_cross_entropy": binary_cross_entropy_with_logits,
     "mse": mse,

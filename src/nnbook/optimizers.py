@@ -53,7 +53,8 @@ class MomentumState(NamedTuple):
 class AdamState(NamedTuple):
     """Adam's state: step count and the two moving averages (same tree as params)."""
 
-    count: Array  # int32 scalar, number of updates done so far
+    # The field shadows tuple.count (as in optax's ScaleByAdamState); the name is public.
+    count: Array  # type: ignore[assignment]  # int32 scalar, number of updates done so far
     mu: Any  # first moment, running mean of gradients
     nu: Any  # second moment, running mean of squared gradients
 

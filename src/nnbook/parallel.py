@@ -252,9 +252,9 @@ def fit_data_parallel(
         else:
             order = orders[epoch, : n_batches * batch_size].reshape(n_batches, batch_size)
             xb, yb = x[order], y[order]  # (n_batches, batch_size, ...)
-        xb = jax.make_array_from_callback(xb.shape, batches, lambda i, a=xb: a[i])
-        yb = jax.make_array_from_callback(yb.shape, batches, lambda i, a=yb: a[i])
-        params, opt_state, losses = run_epoch(params, opt_state, xb, yb)
+        x_dev = jax.make_array_from_callback(xb.shape, batches, xb.__getitem__)
+        y_dev = jax.make_array_from_callback(yb.shape, batches, yb.__getitem__)
+        params, opt_state, losses = run_epoch(params, opt_state, x_dev, y_dev)
         losses = np.asarray(losses, dtype=np.float32)  # waits: one program in flight at most
         bad = np.flatnonzero(~np.isfinite(losses))
         if bad.size:

@@ -87,8 +87,8 @@ def _orthogonal(key: PRNGKeyArray, n: int) -> Float[Array, "n n"]:
     if is_tracer(g):
         q, r = jnp.linalg.qr(g)
         return q * jnp.sign(jnp.diag(r))
-    q, r = np.linalg.qr(np.asarray(g, np.float64))
-    return jnp.asarray(q * np.sign(np.diag(r)), dtype)
+    q64, r64 = np.linalg.qr(np.asarray(g, np.float64))
+    return jnp.asarray(q64 * np.sign(np.diag(r64)), dtype)
 
 
 def _init_affine(key: PRNGKeyArray, n_in: int, n_hidden: int, bias: float = 0.0) -> RNNCell:
@@ -183,7 +183,9 @@ def _check_affine(name: str, p: Any) -> tuple[int, int]:
     return n_in, n_hidden
 
 
-def _check_params(params: Any, kind: type) -> tuple[int, int]:
+def _check_params(
+    params: Any, kind: type[RNNCell] | type[GRUCell] | type[LSTMCell]
+) -> tuple[int, int]:
     """Check a cell's parameters (an RNNCell, GRUCell or LSTMCell); return (n_in, n_hidden)."""
     if kind is RNNCell:
         return _check_affine("params", params)

@@ -19,12 +19,12 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable, Sequence
-from typing import Any, NamedTuple
+from typing import Any, NamedTuple, cast
 
 import jax
 import jax.numpy as jnp
 import numpy as np
-from jaxtyping import Array, ArrayLike, Bool, Float, Int
+from jaxtyping import Array, ArrayLike, Bool, Float, Int, Real
 
 from nnbook._checks import check_array, check_finite, check_key, check_positive_int, is_tracer
 from nnbook.activations import get_activation
@@ -41,6 +41,10 @@ __all__ = [
 ]
 
 
+#: A drop probability: a Python or NumPy number, or a 0-d array (traced under ``vmap``).
+Rate = Real[ArrayLike, ""]
+
+
 def _check_rate(name: str, rate: Any) -> Any:
     """A drop probability in [0, 1); a traced rate (under ``vmap``) is not range-checked."""
     if is_tracer(rate):
@@ -55,7 +59,7 @@ def _check_rate(name: str, rate: Any) -> Any:
 
 
 def dropout(
-    key: Any, x: Float[ArrayLike, "*shape"], rate: float, *, deterministic: bool = False
+    key: Any, x: Float[ArrayLike, "*shape"], rate: Rate, *, deterministic: bool = False
 ) -> Float[Array, "*shape"]:
     """Inverted dropout: zero each entry with probability ``rate``, scale the rest up.
 
@@ -100,9 +104,9 @@ def mlp_dropout(
     params: MLPParams,
     x: Float[ArrayLike, "*batch n_in"],
     key: Any,
-    rate: float,
+    rate: Rate,
     *,
-    input_rate: float = 0.0,
+    input_rate: Rate = 0.0,
     activation: str | Callable = "relu",
     deterministic: bool = False,
 ) -> Float[Array, "*batch n_out"]:
@@ -193,7 +197,8 @@ def l2_penalty(params: Any) -> Float[Array, ""]:
             f"params: expected a pytree holding weight matrices (2-D or more), got "
             f"{type(params).__name__} with none"
         )
-    return 0.5 * sum(jnp.sum(jnp.square(w)) for w in leaves)
+    # cast: sum() starts from the int 0, but leaves is not empty, so the total is an Array.
+    return cast(Array, 0.5 * sum(jnp.sum(jnp.square(w)) for w in leaves))
 
 
 class EarlyStop(NamedTuple):

@@ -52,7 +52,7 @@ class Timing(NamedTuple):
         return max(self.first_call_s - self.median_s, 0.0)
 
 
-def summarize(times: Sequence[float]) -> tuple[float, float, float, float, float]:
+def summarize(times: Sequence[float] | np.ndarray) -> tuple[float, float, float, float, float]:
     """Median, lower and upper quartile, minimum and maximum of repeated timings.
 
     Quartiles interpolate linearly between order statistics (NumPy's default), so

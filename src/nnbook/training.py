@@ -188,7 +188,7 @@ def make_train_epochs(
     def one_epoch(carry, x, y, key, epoch, batch_size):
         n_batches = x.shape[0] // batch_size
         if n_batches == 1 and batch_size == x.shape[0]:  # full batch: order is irrelevant
-            batches = (x[None], y[None])
+            batches: tuple[Array, ...] = (x[None], y[None])
         else:  # shuffle (a new order every epoch) and drop the incomplete last batch
             order = jax.random.permutation(jax.random.fold_in(key, epoch), x.shape[0])
             order = order[: n_batches * batch_size].reshape(n_batches, batch_size)
@@ -326,12 +326,12 @@ def fit(
             per_call=per_call,
         )
         step_losses.append(losses)
-        if eval_data is not None:
+        if eval_xy is not None:  # eval_data, checked
             metrics.append(metrics_fn(apply_fn)(params, *eval_xy))
     step_losses, metrics = jax.device_get((step_losses, metrics))
     # In the loss's own dtype: a float64 loss past float32's range is still finite.
-    step_losses = np.concatenate(step_losses)[:epochs]
-    for epoch, losses in enumerate(step_losses):
+    by_epoch = np.concatenate(step_losses)[:epochs]  # (epochs, steps per epoch)
+    for epoch, losses in enumerate(by_epoch):
         bad = np.flatnonzero(~np.isfinite(losses))
         if bad.size:
             step = epoch * losses.size + int(bad[0])
@@ -345,7 +345,7 @@ def fit(
                 f"non-finite loss {losses[bad[0]]} at step {step} (epoch {epoch}); {advice}"
             )
 
-    step_loss = step_losses.reshape(-1)
+    step_loss = by_epoch.reshape(-1)
     with np.errstate(over="ignore"):  # a huge but finite loss: its epoch mean may be inf
         epoch_loss = step_loss.reshape(epochs, -1).mean(axis=1)
     eval_arrays = [np.asarray([m[i] for m in metrics]) for i in (0, 1)] if metrics else None

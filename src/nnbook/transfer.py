@@ -159,11 +159,11 @@ def transfer_logits(
     return layers.dense(params.head, extract_features(params.features, x))
 
 
-def _head_loss(head: layers.Dense, h: Array, y: Array) -> Array:
+def _head_loss(head: layers.Dense, h: Array, y: ArrayLike) -> Array:
     return losses.softmax_cross_entropy(layers.dense(head, h), y)
 
 
-def _mlp_loss(params: layers.MLPParams, x: Array, y: Array) -> Array:
+def _mlp_loss(params: layers.MLPParams, x: Array, y: ArrayLike) -> Array:
     return losses.softmax_cross_entropy(layers.mlp(params, x), y)
 
 

@@ -29,9 +29,12 @@ from __future__ import annotations
 
 import re
 from importlib import resources
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import matplotlib as mpl
+
+if TYPE_CHECKING:
+    from matplotlib.typing import RcKeyType
 
 __all__ = [
     "MIN_CSS_PX",
@@ -54,7 +57,7 @@ MIN_FONT_PT: float = 12.0
 
 #: rcParams that set a text size, and the sizes matplotlib's relative names stand for
 #: (a fraction of ``font.size``, as in ``matplotlib.font_manager.font_scalings``).
-TEXT_SIZE_KEYS = (
+TEXT_SIZE_KEYS: tuple[RcKeyType, ...] = (
     "font.size",
     "axes.titlesize",
     "axes.labelsize",

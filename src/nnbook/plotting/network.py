@@ -89,7 +89,9 @@ def _draw_connections(
     for i in range(len(xs) - 1):
         segs = np.array([[(xs[i], y0), (xs[i + 1], y1)] for y0 in ys[i] for y1 in ys[i + 1]])
         if ws is None:
-            ax.add_collection(LineCollection(segs, colors="#A0A0A0", linewidths=1.0, zorder=1))
+            ax.add_collection(
+                LineCollection(list(segs), colors="#A0A0A0", linewidths=1.0, zorder=1)
+            )
             continue
         w = ws[i].ravel()
         order = np.argsort(np.abs(w), kind="stable")  # strongest weights drawn on top
@@ -97,7 +99,9 @@ def _draw_connections(
         colors = [POSITIVE if v >= 0 else NEGATIVE for v in w[order]]
         widths = 0.5 + 3.5 * scale
         ax.add_collection(
-            LineCollection(segs[order], colors=colors, linewidths=widths, alpha=0.85, zorder=1)
+            LineCollection(
+                list(segs[order]), colors=colors, linewidths=widths, alpha=0.85, zorder=1
+            )
         )
 
 
@@ -252,7 +256,7 @@ def _value_fontsize(ax: Axes, sizes: list[int], n_layers: int) -> float:
     Never below the style's ``font.size`` (the book's legibility floor): a figure too
     small for its values must be drawn larger, not with unreadable text.
     """
-    fig_w, fig_h = ax.figure.get_size_inches()
+    fig_w, fig_h = ax.figure.get_figure(root=True).get_size_inches()
     pos = ax.get_position()
     width_units = _DX * (n_layers - 1) + 2 * _R + 1.5
     height_units = max(sizes) - 1 + 2 * _R + 1.2

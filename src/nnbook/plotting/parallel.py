@@ -46,7 +46,7 @@ def plot_ring_step(
     n = holds.shape[1]
     counts = holds[step].sum(axis=-1)  # (devices, chunks)
     ax.imshow(counts, cmap=cmap, vmin=1, vmax=n, origin="upper", aspect="equal")
-    colours = ax.images[-1].cmap(ax.images[-1].norm(counts))
+    colours = np.asarray(ax.images[-1].cmap(ax.images[-1].norm(counts)))  # (n, n, RGBA)
     for i in range(n):
         for j in range(n):
             light = 0.299 * colours[i, j, 0] + 0.587 * colours[i, j, 1] + 0.114 * colours[i, j, 2]
