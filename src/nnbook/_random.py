@@ -26,6 +26,7 @@ from collections.abc import Sequence
 import jax
 import jax.numpy as jnp
 import numpy as np
+from jax.typing import DTypeLike
 from jaxtyping import Array, ArrayLike, Float, PRNGKeyArray
 
 from nnbook._check_values import is_tracer
@@ -45,13 +46,19 @@ def _flat_uniform(
     return jax.random.uniform(key, (size,), dtype, minval, maxval)
 
 
+def _flag(name: str) -> object:
+    # a flag's current value (with its context manager applied); jax.config's type stubs
+    # do not list the flags as attributes
+    return getattr(jax.config, name)
+
+
 def _bucketed(key: object) -> bool:
     """Whether a flat draw of another length gives the same numbers for this key."""
-    if is_tracer(key) or not jax.config.jax_threefry_partitionable:
+    if is_tracer(key) or not _flag("jax_threefry_partitionable"):
         return False
     if isinstance(key, jax.Array) and jnp.issubdtype(key.dtype, jax.dtypes.prng_key):
         return "threefry" in str(jax.random.key_impl(key))
-    return jax.config.jax_default_prng_impl == "threefry2x32"  # a raw uint32 key
+    return _flag("jax_default_prng_impl") == "threefry2x32"  # a raw uint32 key
 
 
 def _draw_size(n: int) -> int:
@@ -64,7 +71,7 @@ def _finish(flat: Array, shape: tuple[int, ...]) -> Array:
 
 
 def normal(
-    key: PRNGKeyArray, shape: Sequence[int], dtype: object = None, scale: float = 1.0
+    key: PRNGKeyArray, shape: Sequence[int], dtype: DTypeLike | None = None, scale: float = 1.0
 ) -> Float[Array, "*shape"]:
     """``scale * jax.random.normal(key, shape, dtype)``, bit for bit, compiled per size class.
 
@@ -86,7 +93,7 @@ def normal(
 def uniform(
     key: PRNGKeyArray,
     shape: Sequence[int],
-    dtype: object = None,
+    dtype: DTypeLike | None = None,
     minval: float | ArrayLike = 0.0,
     maxval: float | ArrayLike = 1.0,
 ) -> Float[Array, "*shape"]:

@@ -20,7 +20,7 @@ from typing import Any, NamedTuple
 import jax
 import jax.numpy as jnp
 import numpy as np
-from jaxtyping import ArrayLike, Float
+from jaxtyping import Array, ArrayLike, Float
 
 from nnbook._checks import check_bool, check_float_leaves
 from nnbook._evaluate import evaluate, metrics_fn
