@@ -338,6 +338,7 @@ def test_learns_sequence_reversal_quickly():
 # ------------------------------------------------------------------- bad input
 
 
+@pytest.mark.outside_annotations
 def test_bad_inputs_to_scaled_dot_product_attention(rng):
     q, k, v = _qkv(rng, (4, 3))
     with pytest.raises(ValueError, match=r"q: expected shape \(\*batch, T, d\).*got \(3,\)"):
@@ -362,6 +363,7 @@ def test_bad_inputs_to_scaled_dot_product_attention(rng):
         scaled_dot_product_attention(jnp.ones((4, 3), jnp.int32), k, v)
 
 
+@pytest.mark.outside_annotations
 def test_bad_inputs_to_self_attention(rng):
     p = init_attention(KEY, d_model=4)
     with pytest.raises(ValueError, match=r"x: expected a 2-D or 3-D array.*got shape \(4,\)"):
@@ -416,6 +418,7 @@ def test_bad_inputs_to_constructors_and_layer_norm():
         layer_norm(init_layer_norm(3), jnp.ones((0, 3)))
 
 
+@pytest.mark.outside_annotations
 def test_bad_tokens():
     model = init_transformer(KEY, vocab_size=5, max_len=4, d_model=8)
     with pytest.raises(

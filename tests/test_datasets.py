@@ -47,6 +47,7 @@ def test_digits_split_is_stratified_and_deterministic(digits):
     assert len(half.x_train) + len(half.x_test) == 1797 and abs(len(half.x_test) - 898.5) <= 1
 
 
+@pytest.mark.outside_annotations
 @pytest.mark.parametrize("bad", [0, 1, 1.5, -0.1, "0.2"])
 def test_digits_bad_test_fraction(bad):
     with pytest.raises(ValueError, match="^test_fraction: expected a number in"):
@@ -138,6 +139,7 @@ def test_spam_counts():
     assert (x[y == 1].mean(axis=0) > x[y == 0].mean(axis=0) + 2).all()  # spam: more of both
 
 
+@pytest.mark.outside_annotations
 @pytest.mark.parametrize(
     "call, error, message",
     [

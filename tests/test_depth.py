@@ -52,6 +52,7 @@ def test_residual_network_starts_as_one_hidden_layer():
     np.testing.assert_allclose(depth.resmlp(p, x), shallow, rtol=1e-6)
 
 
+@pytest.mark.outside_annotations
 def test_resmlp_bad_input():
     p = depth.init_resmlp(jax.random.key(0), 5, 6, 2, 2)
     with pytest.raises(ValueError, match=r"x: expected last dimension 5 .*got shape \(3, 4\)"):
@@ -83,6 +84,7 @@ def test_maximize_activation_increases_a_deep_unit():
     assert float(jnp.linalg.norm(x)) == pytest.approx(float(jnp.linalg.norm(x0)), rel=1e-5)
 
 
+@pytest.mark.outside_annotations
 def test_maximize_activation_bad_input():
     with pytest.raises(TypeError, match="unit_fn: expected a function"):
         depth.maximize_activation(3, jnp.ones(2))

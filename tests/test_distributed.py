@@ -59,7 +59,11 @@ def test_free_port_is_bindable():
         ({"target": WORKER, "n_processes": True}, "n_processes"),
         ({"target": WORKER, "deadline_s": 0}, "deadline_s"),
         ({"target": WORKER, "grace_s": -1}, "grace_s"),
-        ({"target": WORKER, "init_timeout_s": 0.5}, "init_timeout_s"),
+        pytest.param(
+            {"target": WORKER, "init_timeout_s": 0.5},
+            "init_timeout_s",
+            marks=pytest.mark.outside_annotations,  # a float where an int is annotated
+        ),
         ({"target": WORKER, "heartbeat_timeout_s": 0}, "heartbeat_timeout_s"),
     ],
 )

@@ -69,6 +69,7 @@ def test_mlp_flops_match_xla_count_of_forward_and_training_step():
     assert train == pytest.approx(hardware.mlp_matmul_flops(sizes, batch, backward=True), rel=0.02)
 
 
+@pytest.mark.outside_annotations
 @pytest.mark.parametrize(
     "call, error, match",
     [
@@ -161,6 +162,7 @@ def test_count_ops_leaves_out_bookkeeping():
     )
 
 
+@pytest.mark.outside_annotations
 def test_entry_ops_rejects_text_without_entry_and_non_text():
     with pytest.raises(ValueError, match="hlo_text: expected HLO text with an ENTRY"):
         hardware.entry_ops("HloModule m\n")
@@ -191,6 +193,7 @@ def test_fusion_counts_inline_jnp_helpers_and_keep_matrix_products():
     assert sum(counts.after.values()) < sum(counts.before.values())
 
 
+@pytest.mark.outside_annotations
 def test_fusion_counts_rejects_a_non_callable():
     with pytest.raises(TypeError, match="fn: expected a callable, got int"):
         hardware.fusion_counts(3, jnp.ones(2))
@@ -217,6 +220,7 @@ def test_simd_lanes_from_flags(flags, lanes):
     assert hardware.simd_float32_lanes(frozenset(flags)) == lanes
 
 
+@pytest.mark.outside_annotations
 def test_simd_lanes_rejects_a_string():
     with pytest.raises(TypeError, match="flags: expected a set of flag names, got str"):
         hardware.simd_float32_lanes("avx2")
@@ -228,6 +232,10 @@ def test_device_name_counts_cores(monkeypatch):
     assert hardware.device_name(cpu).endswith(", 1 core")
     monkeypatch.setattr(hardware.os, "cpu_count", lambda: 8)
     assert hardware.device_name(cpu) == f"{hardware.cpu_model()}, 8 cores"
+
+
+@pytest.mark.outside_annotations
+def test_device_name_rejects_a_string():
     with pytest.raises(TypeError, match="device: expected a jax.Device or None, got str"):
         hardware.device_name("cpu")
 

@@ -70,6 +70,7 @@ def test_confusion_matrix_default_size_and_jax_input():
     assert got.shape == (4, 4) and got[0, 3] == 1 and got[3, 3] == 1
 
 
+@pytest.mark.outside_annotations
 @pytest.mark.parametrize(
     ("y_true", "y_pred", "n", "err", "match"),
     [
@@ -111,6 +112,7 @@ def test_most_confident_mistakes_fewer_than_k_and_none():
     assert len(interpret.most_confident_mistakes(logits, jnp.array([0, 1]), k=5).index) == 0
 
 
+@pytest.mark.outside_annotations
 @pytest.mark.parametrize(
     ("y", "k", "err", "match"),
     [
@@ -125,6 +127,7 @@ def test_most_confident_mistakes_bad_input(y, k, err, match):
         interpret.most_confident_mistakes(jnp.zeros((2, 2)), jnp.asarray(y), k=k)
 
 
+@pytest.mark.outside_annotations
 def test_most_confident_mistakes_bad_logits():
     with pytest.raises(ValueError, match="logits: expected a 2-D array"):
         interpret.most_confident_mistakes(jnp.zeros(3), jnp.array([0, 1, 0]))
@@ -198,6 +201,7 @@ def test_class_importance_mlp_against_loop(small_mlp):
         np.testing.assert_allclose(got[c], g[y == c].mean(0), rtol=1e-5)
 
 
+@pytest.mark.outside_annotations
 def test_gradient_bad_input(linear_model):
     params, x = linear_model
     with pytest.raises(TypeError, match="apply_fn: expected a function"):
@@ -218,6 +222,7 @@ def test_gradient_bad_input(linear_model):
         interpret.input_gradients(lambda p, x: (x @ p[0]).sum(1), params, x)
 
 
+@pytest.mark.outside_annotations
 def test_class_importance_bad_labels(linear_model):
     params, x = linear_model
     with pytest.raises(ValueError, match="y: expected at least one example of every class"):
@@ -293,6 +298,7 @@ def test_ablation_curve_matches_numpy(small_mlp):
     np.testing.assert_array_equal(again.random, res.random)  # same key, same draw
 
 
+@pytest.mark.outside_annotations
 def test_ablation_curve_bad_input(small_mlp):
     params, x = small_mlp
     y = np.zeros(30, int)

@@ -136,6 +136,10 @@ def test_cache_dir_precedence(monkeypatch, tmp_path):
     monkeypatch.setenv(mnist.CACHE_ENV, str(tmp_path / "env"))
     assert mnist.cache_dir() == tmp_path / "env"  # the variable beats the default
     assert mnist.cache_dir(tmp_path / "arg") == tmp_path / "arg"  # the argument beats both
+
+
+@pytest.mark.outside_annotations
+def test_cache_dir_rejects_a_number():
     with pytest.raises(TypeError, match="path: expected a folder name"):
         mnist.cache_dir(3)
 
@@ -270,6 +274,7 @@ def test_mnist_5k_hash_checked(tmp_path, monkeypatch):
         mnist.load_mnist_5k()
 
 
+@pytest.mark.outside_annotations
 @pytest.mark.parametrize(
     "kwargs, message",
     [

@@ -151,6 +151,7 @@ def test_ring_all_reduce_equals_psum_in_process():
 # ---- bad input ------------------------------------------------------------------------
 
 
+@pytest.mark.outside_annotations
 def test_bad_mesh_and_axis_name(toy):
     params, x, y = toy
     mesh = parallel.data_mesh()

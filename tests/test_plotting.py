@@ -252,6 +252,7 @@ def test_loss_curves_diverged_from_the_start():
     assert [t.get_text() for t in ax.texts] == ["diverged at epoch 0"]
 
 
+@pytest.mark.outside_annotations
 def test_loss_curves_rejects_non_dict():
     fig, ax = plt.subplots()
     with pytest.raises(ValueError, match="curves"):

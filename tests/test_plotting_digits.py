@@ -102,6 +102,7 @@ def test_plot_heatmap_outline_and_colorbar():
     plt.close(fig)
 
 
+@pytest.mark.outside_annotations
 def test_plot_heatmap_bad_input():
     fig, ax = plt.subplots()
     with pytest.raises(TypeError, match="ax: expected a matplotlib Axes"):

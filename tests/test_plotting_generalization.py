@@ -53,6 +53,7 @@ def test_plot_seed_dots_rows_top_to_bottom(ax):
     assert legibility.smallest_font_pt(ax.figure) >= legibility.MIN_FONT_PT
 
 
+@pytest.mark.outside_annotations
 def test_plot_seed_dots_bad_input(ax):
     with pytest.raises(ValueError, match="scores: expected a non-empty dict"):
         plot_seed_dots(ax, {})

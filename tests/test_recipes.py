@@ -93,6 +93,7 @@ def test_train_digit_mlp_on_mnist_subset():
     assert np.isfinite(result.history.step_loss).all()
 
 
+@pytest.mark.outside_annotations
 @pytest.mark.parametrize(
     ("change", "kwargs", "err", "match"),
     [

@@ -212,6 +212,7 @@ def test_sequence_length_zero_raises():
         recurrent.unroll(recurrent.rnn_cell, cell, jnp.zeros((0, N_IN)), jnp.zeros(N_HIDDEN))
 
 
+@pytest.mark.outside_annotations
 @pytest.mark.parametrize("shape", [(N_IN,), (2, 3, T, N_IN)])
 def test_wrong_rank_raises(shape):
     cell = recurrent.init_gru(jax.random.key(0), N_IN, N_HIDDEN)
@@ -227,6 +228,7 @@ def test_mismatched_feature_size_raises():
         recurrent.rnn_cell(recurrent.init_rnn(jax.random.key(0), 3, 5), jnp.zeros(5), jnp.zeros(4))
 
 
+@pytest.mark.outside_annotations
 def test_wrong_initial_state_raises():
     cell = recurrent.init_rnn(jax.random.key(0), N_IN, N_HIDDEN)
     with pytest.raises(ValueError, match=r"h0: expected shape \(4, 5\) .*got shape \(5,\)"):
@@ -240,6 +242,7 @@ def test_wrong_initial_state_raises():
         recurrent.rnn_cell(cell, jnp.zeros((3, 5)), jnp.zeros((4, 3)))
 
 
+@pytest.mark.outside_annotations
 def test_bad_params_raise():
     cell = recurrent.init_rnn(jax.random.key(0), N_IN, N_HIDDEN)
     with pytest.raises(ValueError, match=r"params.W_h: expected shape \(5, 5\) .*got \(5, 4\)"):
@@ -259,6 +262,7 @@ def test_bad_params_raise():
     assert isinstance(gru, GRUCell) and isinstance(cell, RNNCell)
 
 
+@pytest.mark.outside_annotations
 def test_bad_values_raise():
     cell = recurrent.init_rnn(jax.random.key(0), N_IN, N_HIDDEN)
     with pytest.raises(ValueError, match="xs: expected finite values"):

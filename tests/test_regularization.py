@@ -114,6 +114,7 @@ def test_bad_rate_names_the_argument(x, rate):
         dropout(KEY, x, rate)
 
 
+@pytest.mark.outside_annotations
 @pytest.mark.parametrize("rate", ["0.5", None, True, [0.5]])
 def test_rate_of_wrong_type(x, rate):
     with pytest.raises(TypeError, match="rate: expected a number"):
@@ -131,6 +132,7 @@ def test_a_batch_of_keys_is_refused(x):
         dropout(jax.random.split(KEY, 3), x, 0.5)
 
 
+@pytest.mark.outside_annotations
 def test_integer_input_and_bad_flag(x):
     with pytest.raises(TypeError, match="x: expected a floating-point array"):
         dropout(KEY, jnp.ones(3, dtype=jnp.int32), 0.5)
@@ -197,6 +199,7 @@ def test_mlp_dropout_gradients(params, xb):
     assert float(jnp.abs(grads[0].W).sum()) > 0
 
 
+@pytest.mark.outside_annotations
 def test_mlp_dropout_bad_inputs(params, xb):
     with pytest.raises(ValueError, match="x: expected last dimension 12"):
         mlp_dropout(params, jnp.ones((3, 5)), KEY, 0.5)
@@ -296,6 +299,7 @@ def test_early_stopping_accepts_a_jax_history():
     assert early_stopping(jnp.array([0.1, 0.3, 0.2])).best_epoch == 1
 
 
+@pytest.mark.outside_annotations
 @pytest.mark.parametrize(
     ("kwargs", "error", "match"),
     [
@@ -347,6 +351,7 @@ def test_flip_labels_two_classes_swaps():
     np.testing.assert_array_equal(noisy.y, 1 - y)
 
 
+@pytest.mark.outside_annotations
 @pytest.mark.parametrize(
     ("args", "error", "match"),
     [

@@ -113,6 +113,7 @@ def test_summarize_matches_numpy_on_a_fixed_sequence():
     assert summarize(np.array([1.0, 2.0, 3.0, 4.0]))[1:3] == (1.75, 3.25)
 
 
+@pytest.mark.outside_annotations
 @pytest.mark.parametrize(
     "kwargs, error, match",
     [
@@ -130,11 +131,13 @@ def test_time_fn_rejects_bad_arguments(kwargs, error, match):
         time_fn(lambda: 0.0, **kwargs)
 
 
+@pytest.mark.outside_annotations
 def test_time_fn_rejects_a_non_callable():
     with pytest.raises(TypeError, match="fn: expected a callable, got ndarray"):
         time_fn(np.ones(3))
 
 
+@pytest.mark.outside_annotations
 @pytest.mark.parametrize(
     "times, error, match",
     [
