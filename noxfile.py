@@ -122,7 +122,7 @@ def tests(session: nox.Session) -> None:
     # jaxtyping's run-time shape checks over these modules' tests. mypy checks every
     # module; a module joins this list once its tests that pass wrong types on purpose
     # carry @pytest.mark.outside_annotations (they test our errors, not jaxtyping's).
-    # nnbook.<m> is tested by tests/test_<m>.py (a private _m by tests/test_m.py).
+    # nnbook.<m> is tested by tests/test_<m>*.py (a private _m by tests/test_m*.py).
     checked = [
         "activations",
         "initializers",
@@ -147,11 +147,15 @@ def tests(session: nox.Session) -> None:
         "distributed",
         "transfer",
         "_random",
+        "plotting",
     ]
+    test_files = sorted(
+        str(f) for m in checked for f in ROOT.glob(f"tests/test_{m.removeprefix('_')}*.py")
+    )
     session.run(
         "python", "-m", "pytest", "-m", f"{UNIT} and not slow", "-n", "2", "-q",
         "-p", "no:doctest", "--override-ini", "addopts=-ra",
-        *[f"tests/test_{m.removeprefix('_')}.py" for m in checked], "tests/test_bad_input.py",
+        *test_files, "tests/test_bad_input.py",
         env={"NNBOOK_JAXTYPING": ",".join(f"nnbook.{m}" for m in checked)},
     )  # fmt: skip
     cold = not (HTML / "index.html").is_file()  # CI: always a build from clean

@@ -22,7 +22,8 @@ import sys
 def _typechecker() -> str:
     """The import path of the best run-time type checker installed."""
     for module, checker in [
-        ("beartype", "beartype.beartype"),
+        # PEP 484's numeric tower: an int is a valid float (deadline_s=60, vmin=0)
+        ("beartype", "beartype.beartype(conf=beartype.BeartypeConf(is_pep484_tower=True))"),
         ("typeguard", "typeguard.typechecked"),
     ]:
         if importlib.util.find_spec(module) is not None:

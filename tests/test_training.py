@@ -156,6 +156,7 @@ def test_make_train_epochs_continues_from_first(line):
     np.testing.assert_allclose(w, w_all, rtol=1e-6)
 
 
+@pytest.mark.outside_annotations  # wrong types on purpose: our errors, not jaxtyping's
 @pytest.mark.parametrize(
     ("args", "kwargs", "match"),
     [
