@@ -375,6 +375,13 @@ def bench(session: nox.Session) -> None:
     )
 
 
+@nox.session(name="bench-conv-loop", python=PYTHON[0])
+def bench_conv_loop(session: nox.Session) -> None:
+    """Chapter 12's evidence: a CNN's steps as separate calls against one lax.scan loop."""
+    _install(session)
+    session.run("python", "benchmarks/bench_conv_loop.py", *session.posargs)
+
+
 @nox.session(python=False)
 def lock(session: nox.Session) -> None:
     """Re-resolve requirements/lock.txt from pyproject.toml (needs uv)."""
