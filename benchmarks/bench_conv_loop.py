@@ -17,7 +17,6 @@ import statistics
 import time
 
 import jax
-import jax.numpy as jnp
 
 from nnbook import conv, layers, losses, optimizers, training
 
