@@ -14,6 +14,7 @@ from nnbook.optimizers import adam, apply_updates, sgd
 from nnbook.training import (
     FitResult,
     History,
+    epoch_batches,
     evaluate,
     fit,
     make_train_epochs,
@@ -385,3 +386,22 @@ def test_make_train_step_with_key_passes_it_to_the_loss():
         step(w, state, x, y)
     with pytest.raises(TypeError, match="^loss_takes_key: expected True or False, got str 'yes'"):
         make_train_step(linear_loss, sgd(0.1), loss_takes_key="yes")
+
+
+def test_epoch_batches_are_the_batches_fit_trains_on():
+    key = jax.random.key(3)
+    x = jax.random.normal(jax.random.key(4), (26, 3))
+    y = x @ jnp.array([1.0, -2.0, 0.5])
+    loss = lambda w, xb, yb: jnp.mean((xb @ w - yb) ** 2)  # noqa: E731
+    w0, opt = jnp.zeros(3), sgd(0.1)
+    result = fit(key, w0, loss, opt, x, y, epochs=3, batch_size=8)
+    step = make_train_step(loss, opt, donate=False)
+    w, state, losses = w0, opt.init(w0), []
+    for epoch in range(3):
+        batches = epoch_batches(key, epoch, 26, 8)
+        assert batches.shape == (3, 8) and len(set(batches.ravel().tolist())) == 24
+        for b in np.asarray(batches):
+            w, state, step_loss = step(w, state, x[b], y[b])
+            losses.append(float(step_loss))
+    np.testing.assert_allclose(losses, np.ravel(result.history.step_loss), rtol=1e-5)
+    np.testing.assert_allclose(w, result.params, rtol=1e-5)

@@ -29,6 +29,7 @@ from nnbook.optimizers import GradientTransformation, apply_updates
 
 __all__ = [
     "EPOCHS_PER_CALL",
+    "epoch_batches",
     "FitResult",
     "History",
     "evaluate",
@@ -121,6 +122,24 @@ EPOCHS_PER_CALL = 32  # epochs that fit runs in one compiled call (without eval_
 _LOSS_KEY_STREAM = 0xFFFFFFFF
 
 
+def epoch_batches(key: Any, epoch: Any, n: int, batch_size: int) -> Array:
+    """The mini-batches of one epoch as ``fit`` draws them: example indices, one row a batch.
+
+    order = permutation(fold_in(key, epoch), n), cut into n // batch_size rows of batch_size
+
+    The last incomplete batch is dropped. ``fit`` and :func:`make_train_epochs` shuffle with
+    exactly this, so a hand-written loop over these rows visits the same batches.
+
+    Examples:
+        >>> batches = epoch_batches(jax.random.key(0), 0, 10, 4)
+        >>> batches.shape, len(set(batches.ravel().tolist()))
+        ((2, 4), 8)
+    """
+    order = jax.random.permutation(jax.random.fold_in(key, epoch), n)
+    n_batches = n // batch_size
+    return order[: n_batches * batch_size].reshape(n_batches, batch_size)
+
+
 def _loss_keys(key: Any, epoch: Any, n_batches: int) -> Any:
     """The keys ``loss_fn`` gets in one epoch, one per step, apart from the shuffling's.
 
@@ -190,8 +209,7 @@ def make_train_epochs(
         if n_batches == 1 and batch_size == x.shape[0]:  # full batch: order is irrelevant
             batches: tuple[Array, ...] = (x[None], y[None])
         else:  # shuffle (a new order every epoch) and drop the incomplete last batch
-            order = jax.random.permutation(jax.random.fold_in(key, epoch), x.shape[0])
-            order = order[: n_batches * batch_size].reshape(n_batches, batch_size)
+            order = epoch_batches(key, epoch, x.shape[0], batch_size)
             batches = (x[order], y[order])  # (n_batches, batch_size, ...)
         if loss_takes_key:  # a fresh key for every step's loss_fn (dropout)
             batches = (*batches, _loss_keys(key, epoch, n_batches))
