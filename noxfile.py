@@ -188,7 +188,7 @@ def tests(session: nox.Session) -> None:
 
 @nox.session(python=PYTHON[0])
 def unit(session: nox.Session) -> None:
-    """The edit loop: unit tests and doctests without the slow ones; pass test files to narrow it."""
+    """The edit loop: unit tests and doctests without the slow ones; pass files to narrow it."""
     _install(session)
     session.run("python", "-m", "pytest", "-m", f"{UNIT} and not slow", "-n", "2", *session.posargs)
 
