@@ -329,7 +329,18 @@ def shift_images(x: Float[ArrayLike, "batch ..."], dy: int, dx: int) -> Float[Ar
         raise ValueError(
             f"dy, dx: expected shifts smaller than the image {h}x{w}, got ({dy}, {dx})"
         )
-    out = jnp.zeros_like(x)
-    src = x[:, max(-dy, 0) : h - max(dy, 0), max(-dx, 0) : w - max(dx, 0)]
-    out = out.at[:, max(dy, 0) : h - max(-dy, 0), max(dx, 0) : w - max(-dx, 0)].set(src)
-    return out.reshape(shape)
+    return _shifted(x, dy, dx).reshape(shape)
+
+
+@jax.jit
+def _shifted(x: Array, dy: Array, dx: Array) -> Array:
+    """``x`` (batch, h, w, ...) moved by (dy, dx): a window on the zero-padded images.
+
+    The shifts are traced, so one compiled program serves every shift of a batch shape.
+    """
+    h, w = x.shape[1:3]
+    rest = [(0, 0)] * (x.ndim - 3)
+    padded = jnp.pad(x, [(0, 0), (h, h), (w, w), *rest])  # padded[:, i + h, j + w] = x[:, i, j]
+    start: list[ArrayLike] = [0, jnp.subtract(h, dy), jnp.subtract(w, dx)]  # h - dy, w - dx
+    start += [0] * len(rest)
+    return jax.lax.dynamic_slice(padded, start, x.shape)
