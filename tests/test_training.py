@@ -10,7 +10,7 @@ import pytest
 from nnbook.datasets import load_digits
 from nnbook.layers import Dense, init_mlp, mlp
 from nnbook.losses import softmax_cross_entropy
-from nnbook.optimizers import adam, apply_updates, sgd
+from nnbook.optimizers import adam, apply_updates, momentum, sgd
 from nnbook.training import (
     FitResult,
     History,
@@ -123,6 +123,53 @@ def test_epoch_is_compiled_once(line):
     fit(jax.random.key(0), jnp.zeros((2, 1)), counting_loss, opt, x, y, epochs=4, batch_size=8)
     fit(jax.random.key(1), jnp.ones((2, 1)), counting_loss, opt, x, y, epochs=3, batch_size=8)
     assert len(traces) == 1
+
+
+@pytest.mark.parametrize(
+    "maker", [sgd, lambda lr: momentum(lr, beta=0.8), lambda lr: adam(lr, b1=0.8)],
+    ids=["sgd", "momentum", "adam"],
+)  # fmt: skip
+def test_a_learning_rate_sweep_compiles_once_and_changes_no_bit(line, maker):
+    """fit passes η in as data: one trace for three rates, each run equal to the
+    program compiled with its η as a constant (make_train_epochs)."""
+    x, y = line
+    traces = []
+
+    def counting_loss(w, x, y):
+        traces.append(1)  # runs only while JAX traces, never in compiled code
+        return linear_loss(w, x, y)
+
+    w0 = jnp.zeros((2, 1))
+    for lr in (0.01, 0.05, 0.2):
+        result = fit(jax.random.key(3), w0, counting_loss, maker(lr), x, y, epochs=3,
+                     batch_size=8)  # fmt: skip
+        opt = maker(lr)
+        w, _, losses = make_train_epochs(linear_loss, opt)(  # donates its params: a copy
+            jnp.array(w0), opt.init(w0), x, y, jax.random.key(3), np.uint32(0), np.uint32(3),
+            batch_size=8, per_call=3,
+        )  # fmt: skip
+        np.testing.assert_array_equal(result.history.step_loss, np.asarray(losses).reshape(-1))
+        np.testing.assert_array_equal(result.params, w)
+    assert len(traces) == 1
+
+
+def test_other_hyperparameters_and_optax_optimizers_get_their_own_program(line):
+    x, y = line
+    traces = []
+
+    def counting_loss(w, x, y):
+        traces.append(1)
+        return linear_loss(w, x, y)
+
+    w0 = jnp.zeros((2, 1))
+    for opt in (momentum(0.1, beta=0.5), momentum(0.1, beta=0.9), momentum(0.2, beta=0.9)):
+        fit(jax.random.key(0), w0, counting_loss, opt, x, y, epochs=2, batch_size=8)
+    assert len(traces) == 2  # beta is part of the program; the learning rate is not
+    optax = pytest.importorskip("optax")
+    ours = fit(jax.random.key(0), w0, linear_loss, sgd(0.1), x, y, epochs=2, batch_size=8)
+    theirs = fit(jax.random.key(0), w0, linear_loss, optax.sgd(0.1), x, y, epochs=2,
+                 batch_size=8)  # fmt: skip
+    np.testing.assert_array_equal(ours.params, theirs.params)
 
 
 def test_make_train_epochs_is_the_program_fit_runs(line):

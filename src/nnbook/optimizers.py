@@ -16,6 +16,7 @@ Hyper-parameters are checked when the optimizer is built (``sgd("0.1")`` is a
 structure and shapes, which are known even while ``jit`` traces.
 """
 
+import weakref
 from collections.abc import Callable
 from typing import Any, NamedTuple
 
@@ -57,6 +58,50 @@ class AdamState(NamedTuple):
     count: Array  # type: ignore[assignment]  # int32 scalar, number of updates done so far
     mu: Any  # first moment, running mean of gradients
     nu: Any  # second moment, running mean of squared gradients
+
+
+# How each optimizer built here was made: its maker, learning rate and other
+# hyper-parameters, keyed on its update function (weakly: forgotten with the optimizer).
+# training.fit reads it to compile one program per kind of optimizer, with the learning
+# rate as an input (see optimizer_recipe).
+_RECIPES: weakref.WeakKeyDictionary[Callable, tuple[Callable, float, tuple]] = (
+    weakref.WeakKeyDictionary()
+)
+
+
+def _python_number(value: Any) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool)
+
+
+def _remember(
+    transform: GradientTransformation, maker: Callable, learning_rate: Any, **others: Any
+) -> GradientTransformation:
+    """Record how ``transform`` was made, when every hyper-parameter is a Python number."""
+    if _python_number(learning_rate) and all(_python_number(v) for v in others.values()):
+        _RECIPES[transform.update] = (maker, learning_rate, tuple(sorted(others.items())))
+    return transform
+
+
+def optimizer_recipe(optimizer: Any) -> tuple[Callable, float, tuple] | None:
+    """``(maker, learning_rate, other_hyperparameters)`` of an optimizer built here, else None.
+
+    ``maker(learning_rate, **dict(other_hyperparameters))`` builds the same optimizer,
+    and, called with a traced learning rate, the same one with η as an input: what
+    :func:`nnbook.training.fit` compiles, once for every learning rate. ``None`` for an
+    optax optimizer or one whose hyper-parameters are arrays.
+
+    Examples:
+        >>> maker, lr, others = optimizer_recipe(momentum(0.05, beta=0.8))
+        >>> maker is momentum, lr, others
+        (True, 0.05, (('beta', 0.8),))
+        >>> optimizer_recipe(sgd(jnp.float32(0.1))) is None  # an array: not a Python number
+        True
+    """
+    update = getattr(optimizer, "update", None)
+    try:
+        return _RECIPES.get(update) if update is not None else None
+    except TypeError:  # not weakly referenceable, so not one of ours
+        return None
 
 
 def _check_lr(learning_rate: Any) -> None:
@@ -131,7 +176,7 @@ def sgd(learning_rate: Scalar) -> GradientTransformation:
             )
         return jax.tree.map(lambda g: -learning_rate * g, grads), state
 
-    return GradientTransformation(init, update)
+    return _remember(GradientTransformation(init, update), sgd, learning_rate)
 
 
 def momentum(learning_rate: Scalar, beta: Scalar = 0.9) -> GradientTransformation:
@@ -172,7 +217,7 @@ def momentum(learning_rate: Scalar, beta: Scalar = 0.9) -> GradientTransformatio
         updates = jax.tree.map(lambda v: -learning_rate * v, velocity)
         return updates, MomentumState(velocity=velocity)
 
-    return GradientTransformation(init, update)
+    return _remember(GradientTransformation(init, update), momentum, learning_rate, beta=beta)
 
 
 @jax.jit
@@ -241,4 +286,6 @@ def adam(
         )
         return updates, AdamState(count=count, mu=mu, nu=nu)
 
-    return GradientTransformation(init, update)
+    return _remember(
+        GradientTransformation(init, update), adam, learning_rate, b1=b1, b2=b2, eps=eps
+    )

@@ -31,7 +31,7 @@ import numpy as np
 from jax.sharding import AxisType, Mesh, NamedSharding, PartitionSpec
 
 from nnbook._checks import check_key, check_positive_int
-from nnbook.training import FitResult, History, make_train_step
+from nnbook.training import FitResult, History, _epoch_plan, make_train_step
 
 __all__ = [
     "RingSchedule",
@@ -158,14 +158,6 @@ def _epoch_fn(loss_fn: Callable, optimizer: Any, mesh: Mesh) -> Callable:
     return jax.jit(epoch, out_shardings=NamedSharding(mesh, PartitionSpec()), donate_argnums=(0, 1))
 
 
-@functools.partial(jax.jit, static_argnames=("n", "epochs"))
-def _orders(key: Any, n: int, epochs: int) -> jax.Array:
-    """The example order of every epoch, exactly as ``training.fit`` shuffles."""
-    return jax.vmap(lambda e: jax.random.permutation(jax.random.fold_in(key, e), n))(
-        jnp.arange(epochs, dtype=jnp.uint32)
-    )
-
-
 def fit_data_parallel(
     key: Any,
     params: Any,
@@ -240,7 +232,12 @@ def fit_data_parallel(
             f"and at most len(x) = {n}, got {batch_size}"
         )
     n_batches = n // batch_size
-    orders = None if batch_size == n else np.asarray(_orders(key, n, epochs))
+    orders = None  # full batch: the order does not matter, as in fit
+    if batch_size != n:  # fit's batches: (epochs, n_batches, batch_size) example indices
+        orders = np.asarray(
+            _epoch_plan(key, np.uint32(0), n=n, batch_size=batch_size, per_call=epochs,
+                        shuffle=True, loss_keys=False)[0]
+        )  # fmt: skip
     batches = NamedSharding(mesh, PartitionSpec(None, axis_name))  # (step, batch, ...)
     opt_state = replicate(mesh, optimizer.init(params))  # built on the host, then copied
     params = replicate(mesh, params)
@@ -250,8 +247,7 @@ def fit_data_parallel(
         if orders is None:  # full batch: the order does not matter, as in fit
             xb, yb = x[None], y[None]
         else:
-            order = orders[epoch, : n_batches * batch_size].reshape(n_batches, batch_size)
-            xb, yb = x[order], y[order]  # (n_batches, batch_size, ...)
+            xb, yb = x[orders[epoch]], y[orders[epoch]]  # (n_batches, batch_size, ...)
         x_dev = jax.make_array_from_callback(xb.shape, batches, xb.__getitem__)
         y_dev = jax.make_array_from_callback(yb.shape, batches, yb.__getitem__)
         params, opt_state, losses = run_epoch(params, opt_state, x_dev, y_dev)

@@ -25,7 +25,7 @@ from jaxtyping import Array, ArrayLike, Float
 from nnbook._checks import check_bool, check_float_leaves
 from nnbook._evaluate import evaluate, metrics_fn
 from nnbook._fit_checks import check_fit_args, check_fns, scalar_valued
-from nnbook.optimizers import GradientTransformation, apply_updates
+from nnbook.optimizers import GradientTransformation, apply_updates, optimizer_recipe
 
 __all__ = [
     "EPOCHS_PER_CALL",
@@ -155,7 +155,7 @@ def make_train_epochs(
     *,
     loss_takes_key: bool = False,
 ) -> Callable:
-    """Build many epochs of mini-batch steps as ONE ``jax.jit``: the program :func:`fit` runs.
+    """Build many epochs of mini-batch steps as one compiled program: what :func:`fit` runs.
 
     The result is ``run(params, opt_state, x, y, key, first, last, *, batch_size,
     per_call)``, which computes::
@@ -163,15 +163,25 @@ def make_train_epochs(
         for epoch e in first, ..., first + per_call - 1 (skipped if e >= last):
             for each mini-batch B of a fresh shuffle:  θ ← θ + update(∇_θ L(θ; x_B, y_B))
 
-    An inner ``lax.scan`` runs one epoch, one :func:`make_train_step` step per mini-batch:
-    it shuffles with ``jax.random.fold_in(key, e)`` and cuts ``len(x) // batch_size``
-    batches, dropping the incomplete last one (a full batch is used as it is). An outer
-    ``lax.scan`` runs ``per_call`` epochs in one call from Python. Epochs at or past
-    ``last`` are skipped with ``lax.cond`` (nothing changes, their losses are NaN), and
-    ``first`` and ``last`` are traced, so one compiled program serves every number of
-    epochs. :func:`fit` builds ``run`` once per (``loss_fn``, ``optimizer``) and checks
-    the data before calling it; ``run`` checks only what tracing can see (floating-point
-    parameters, a scalar loss), and nothing about the values.
+    An inner ``lax.scan`` runs one epoch, one :func:`make_train_step` step per mini-batch,
+    on the batches of :func:`epoch_batches`: a shuffle with ``jax.random.fold_in(key, e)``
+    cut into ``len(x) // batch_size`` batches, the incomplete last one dropped (a full
+    batch is used as it is). An outer ``lax.scan`` runs ``per_call`` epochs in one call
+    from Python. Epochs at or past ``last`` are skipped with ``lax.cond`` (nothing
+    changes, their losses are NaN), and ``first`` and ``last`` are traced, so one compiled
+    program serves every number of epochs. The shuffles of the ``per_call`` epochs are
+    drawn by a second compiled program, once per data size, batch size and ``per_call``,
+    which every model trained on such data shares: drawing and sorting random bits takes
+    XLA longer to compile than a small network's training step.
+
+    The compiled programs are kept across calls: building ``run`` again for the same
+    ``loss_fn`` and ``optimizer`` compiles nothing new. For :func:`~nnbook.optimizers.sgd`,
+    ``momentum`` and ``adam`` the learning rate is an input of the program (a weakly
+    typed scalar, so the updates are the same to the bit as with η a constant), and
+    optimizers that differ only in it share one program: a learning-rate sweep compiles
+    once. :func:`fit` checks the data before calling ``run``; ``run`` checks only what
+    tracing can see (floating-point parameters, a scalar loss), and nothing about the
+    values.
 
     Args:
         loss_fn: ``loss_fn(params, x_batch, y_batch) -> scalar``.
@@ -181,9 +191,10 @@ def make_train_epochs(
             as :func:`fit` describes.
 
     Returns:
-        The jitted ``run``. Its ``first`` and ``last`` are ``np.uint32`` epoch numbers,
-        ``batch_size`` and ``per_call`` are static, and ``params`` and ``opt_state`` are
-        donated (use the returned ones). It returns ``(params, opt_state, losses)``,
+        ``run``, which calls the two compiled programs. Its ``first`` and ``last`` are
+        ``np.uint32`` epoch numbers, ``batch_size`` and ``per_call`` are static (a new
+        value compiles anew), and ``params`` and ``opt_state`` are donated (use the
+        returned ones). It returns ``(params, opt_state, losses)``,
         ``losses`` of shape ``(per_call, n_batches)``: each step's loss before its update.
 
     Examples:
@@ -201,18 +212,77 @@ def make_train_epochs(
         >>> bool(jnp.allclose(result.history.step_loss, losses[:3].reshape(-1)))
         True
     """
-    # inlined into the scan
-    step = make_train_step(loss_fn, optimizer, donate=False, loss_takes_key=loss_takes_key)
+    check_fns(loss_fn, optimizer, loss_takes_key)
+    made = optimizer_recipe(optimizer)
+    hyper: tuple[Array, ...] = ()
+    if made is None:  # an optax optimizer, or hyper-parameters that are arrays
+        program = _epochs_program(loss_fn, optimizer, (), loss_takes_key, False)
+    else:  # one of ours: the learning rate is an input, so every η shares the program
+        maker, learning_rate, others = made
+        program = _epochs_program(loss_fn, maker, others, loss_takes_key, True)
+        hyper = (jnp.asarray(float(learning_rate)),)  # weakly typed, like a Python η
 
-    def one_epoch(carry, x, y, key, epoch, batch_size):
-        n_batches = x.shape[0] // batch_size
-        if n_batches == 1 and batch_size == x.shape[0]:  # full batch: order is irrelevant
+    def run(params, opt_state, x, y, key, first, last, *, batch_size, per_call):
+        n = jnp.shape(x)[0]
+        shuffle = batch_size != n  # a full batch is used as it is: its order is irrelevant
+        orders, keys = None, None
+        if shuffle or loss_takes_key:
+            orders, keys = _epoch_plan(
+                key, first, n=n, batch_size=batch_size, per_call=per_call, shuffle=shuffle,
+                loss_keys=loss_takes_key,
+            )  # fmt: skip
+        return program(params, opt_state, x, y, orders, keys, first, last, hyper, per_call)
+
+    return run
+
+
+@functools.partial(jax.jit, static_argnames=("n", "batch_size", "per_call", "shuffle", "loss_keys"))
+def _epoch_plan(
+    key: Any,
+    first: Any,
+    *,
+    n: int,
+    batch_size: int,
+    per_call: int,
+    shuffle: bool,
+    loss_keys: bool,
+) -> tuple[Any, Any]:
+    """The batches (and the loss keys) of epochs ``first, ..., first + per_call - 1``.
+
+    Compiled apart from the training program, and once per (n, batch_size, per_call):
+    shuffling draws threefry bits and sorts them, which takes XLA longer to compile than
+    a small network's whole training step, and every model trained on data of the same
+    size shares this program instead of compiling its own copy.
+    """
+    epochs = first + jnp.arange(per_call, dtype=jnp.uint32)
+    orders = (
+        jax.lax.map(lambda e: epoch_batches(key, e, n, batch_size), epochs) if shuffle else None
+    )
+    keys = jax.lax.map(lambda e: _loss_keys(key, e, n // batch_size), epochs) if loss_keys else None
+    return orders, keys
+
+
+@functools.lru_cache(maxsize=32)
+def _epochs_program(
+    loss_fn: Callable, optimizer: Any, others: tuple, loss_takes_key: bool, recipe: bool
+) -> Callable:
+    """The compiled epochs of :func:`make_train_epochs`, kept across calls (and fits).
+
+    One program per (``loss_fn``, ``optimizer``, ``loss_takes_key``), or, with ``recipe``,
+    per (``loss_fn``, maker of the optimizer, its ``others`` hyper-parameters,
+    ``loss_takes_key``): the optimizer is then ``optimizer(η, **others)`` with η traced.
+    """
+
+    def optimizer_of(*hyper):
+        return optimizer(*hyper, **dict(others)) if recipe else optimizer
+
+    def one_epoch(carry, x, y, order, keys, step):
+        if order is None:  # full batch: order is irrelevant
             batches: tuple[Array, ...] = (x[None], y[None])
-        else:  # shuffle (a new order every epoch) and drop the incomplete last batch
-            order = epoch_batches(key, epoch, x.shape[0], batch_size)
+        else:  # this epoch's shuffle, the incomplete last batch dropped
             batches = (x[order], y[order])  # (n_batches, batch_size, ...)
         if loss_takes_key:  # a fresh key for every step's loss_fn (dropout)
-            batches = (*batches, _loss_keys(key, epoch, n_batches))
+            batches = (*batches, keys)
 
         def body(carry, batch):  # one optimizer step per mini-batch
             params, opt_state, loss = step(*carry, *batch)
@@ -220,10 +290,17 @@ def make_train_epochs(
 
         return jax.lax.scan(body, carry, batches)
 
-    def run_epochs(params, opt_state, x, y, key, first, last, batch_size, per_call):
-        def epoch(carry, e):
+    def run_epochs(params, opt_state, x, y, orders, keys, first, last, hyper, per_call):
+        # inlined into the scan; the optimizer sees its hyper-parameters as traced values
+        step = make_train_step(
+            loss_fn, optimizer_of(*hyper), donate=False, loss_takes_key=loss_takes_key
+        )
+
+        def epoch(carry, plan):
+            e, order, keys = plan
+
             def train(carry):
-                return one_epoch(carry, x, y, key, e, batch_size)
+                return one_epoch(carry, x, y, order, keys, step)
 
             def skip(carry):  # past the last epoch: nothing changes, losses are NaN
                 losses = jax.eval_shape(train, carry)[1]
@@ -232,14 +309,12 @@ def make_train_epochs(
             return jax.lax.cond(e < last, train, skip, carry)
 
         epochs = first + jnp.arange(per_call, dtype=jnp.uint32)
-        (params, opt_state), losses = jax.lax.scan(epoch, (params, opt_state), epochs)
+        (params, opt_state), losses = jax.lax.scan(
+            epoch, (params, opt_state), (epochs, orders, keys)
+        )
         return params, opt_state, losses  # losses: (per_call, n_batches)
 
-    return jax.jit(run_epochs, static_argnames=("batch_size", "per_call"), donate_argnums=(0, 1))
-
-
-# fit's copy: one compiled program per (loss_fn, optimizer, loss_takes_key), kept across fits.
-_cached_train_epochs = functools.lru_cache(maxsize=32)(make_train_epochs)
+    return jax.jit(run_epochs, static_argnames=("per_call",), donate_argnums=(0, 1))
 
 
 def fit(
@@ -264,7 +339,11 @@ def fit(
     Each epoch shuffles with ``jax.random.fold_in(key, epoch)`` and drops the last
     incomplete batch, so an epoch has ``n // batch_size`` steps. The epoch function is
     compiled once per (loss_fn, optimizer, shapes) and reused by every epoch and by later
-    calls. The ``params`` passed in are copied first, so they stay usable.
+    calls (see :func:`make_train_epochs`); for :func:`~nnbook.optimizers.sgd`,
+    ``momentum`` and ``adam`` the learning rate is an input of that program, so fits that
+    differ only in it (a learning-rate sweep, or a new ``sgd(0.1)`` built for each run)
+    share one compiled program. The ``params`` passed in are copied first, so they stay
+    usable.
 
     Args:
         key: A ``jax.random.key`` for shuffling (and for ``loss_fn``'s keys).
@@ -325,7 +404,7 @@ def fit(
     # fit donates its buffers to XLA; copy first so the caller's arrays stay valid.
     params = jax.tree.map(jnp.array, params)
     opt_state = jax.tree.map(jnp.array, opt_state)
-    run_epochs = _cached_train_epochs(loss_fn, optimizer, loss_takes_key=loss_takes_key)
+    run_epochs = make_train_epochs(loss_fn, optimizer, loss_takes_key=loss_takes_key)
     # Several epochs run in one compiled call (one per call when evaluating after each),
     # and no call waits for the one before: JAX runs them in order while Python queues
     # the next. The losses stay on the device until the end, fetched in one transfer.
