@@ -161,7 +161,7 @@ def test_models_trained_on_data_of_one_size_share_the_shuffling_program(line):
     before = _epoch_plan._cache_size()
     fit(
         jax.random.key(0), jnp.zeros((2, 1)), linear_loss, sgd(0.1), x, y, epochs=2, batch_size=13
-    )  # fmt: skip  (a batch size no other test uses)
+    )  # batch_size 13: no other test uses it, so the first fit compiles the shuffles
     first = _epoch_plan._cache_size()
     cubic = lambda w, x, y: jnp.mean((x**3 @ w - y[:, None]) ** 2)  # noqa: E731
     fit(jax.random.key(0), jnp.zeros((2, 1)), cubic, adam(0.1), x, y, epochs=3, batch_size=13)
