@@ -18,7 +18,7 @@ structure and shapes, which are known even while ``jit`` traces.
 
 import weakref
 from collections.abc import Callable
-from typing import Any, NamedTuple
+from typing import Any, NamedTuple, Protocol, runtime_checkable
 
 import jax
 import jax.numpy as jnp
@@ -39,6 +39,24 @@ class GradientTransformation(NamedTuple):
 
     init: Callable[[Any], Any]
     update: Callable[..., tuple[Any, Any]]
+
+
+@runtime_checkable
+class Optimizer(Protocol):
+    """Anything with ``init`` and ``update`` as :class:`GradientTransformation` has them.
+
+    What the training functions accept: this module's optimizers and optax's (whose
+    ``GradientTransformation`` is a different class with the same two fields). It must
+    be hashable: :func:`nnbook.training.fit` keeps its compiled programs keyed on it.
+    """
+
+    def __hash__(self) -> int: ...
+
+    @property
+    def init(self) -> Callable[[Any], Any]: ...
+
+    @property
+    def update(self) -> Callable[..., tuple[Any, Any]]: ...
 
 
 class SGDState(NamedTuple):

@@ -25,7 +25,11 @@ from jaxtyping import Array, ArrayLike, Float
 from nnbook._checks import check_bool, check_float_leaves
 from nnbook._evaluate import evaluate, metrics_fn
 from nnbook._fit_checks import check_fit_args, check_fns, scalar_valued
-from nnbook.optimizers import GradientTransformation, apply_updates, optimizer_recipe
+from nnbook.optimizers import (
+    Optimizer,
+    apply_updates,
+    optimizer_recipe,
+)
 
 __all__ = [
     "EPOCHS_PER_CALL",
@@ -61,7 +65,7 @@ class FitResult(NamedTuple):
 
 def make_train_step(
     loss_fn: Callable,
-    optimizer: GradientTransformation,
+    optimizer: Optimizer,
     *,
     donate: bool = True,
     loss_takes_key: bool = False,
@@ -151,7 +155,7 @@ def _loss_keys(key: Any, epoch: Any, n_batches: int) -> Any:
 
 def make_train_epochs(
     loss_fn: Callable,
-    optimizer: GradientTransformation,
+    optimizer: Optimizer,
     *,
     loss_takes_key: bool = False,
 ) -> Callable:
@@ -321,7 +325,7 @@ def fit(
     key: Any,
     params: Any,
     loss_fn: Callable,
-    optimizer: GradientTransformation,
+    optimizer: Optimizer,
     x: ArrayLike,
     y: ArrayLike,
     *,
