@@ -59,6 +59,7 @@ extensions = [
     "sphinx.ext.autodoc",
     "sphinx.ext.napoleon",
     "sphinx.ext.intersphinx",
+    "nnbook_streams",
     "nnbook_parallel",
     "nnbook_renumber",
     "nnbook_numref",
@@ -93,7 +94,7 @@ nb_execution_cache_path = str(nnbook_cache.cache_path(ROOT, os.environ.get("NNBO
 nb_execution_timeout = 600
 nb_execution_raise_on_error = True
 nb_execution_show_tb = True
-nb_merge_streams = True
+nb_merge_streams = True  # exactly, however the kernel split the text: nnbook_streams
 nb_ipywidgets_js = {}  # no widget scripts from a CDN: the site is self-contained
 nb_render_image_options = {}
 

@@ -19,6 +19,7 @@ from pathlib import Path
 
 import nbformat
 from nnbook_cache import KEY_METADATA
+from nnbook_streams import join_streams
 
 DOWNLOAD_DIR = "notebooks"  # inside the html output
 ZIP_NAME = "nnbook-notebooks.zip"
@@ -55,29 +56,6 @@ def _executed_notebook(app, docname: str):
     return nb
 
 
-def _merge_streams(outputs: list) -> list:
-    """Join consecutive stdout (or stderr) outputs into one, as the page shows them.
-
-    How a kernel splits printed text into stream messages depends on timing, so the
-    same cell can give two outputs in one build and one in the next; merged, the
-    downloads are the same from build to build.
-    """
-    merged = []
-    for out in outputs:
-        prev = merged[-1] if merged else None
-        if (
-            out.get("output_type") == "stream"
-            and prev is not None
-            and prev.get("output_type") == "stream"
-            and prev.get("name") == out.get("name")
-        ):
-            text = out.get("text", "")
-            prev["text"] = "".join(prev.get("text", "")) + "".join(text)
-        else:
-            merged.append(copy.deepcopy(out))
-    return merged
-
-
 def _export(nb, config, with_outputs: bool):
     """A copy of ``nb`` ready to download: stable ids, install cell first, no build-only tags."""
     nb = copy.deepcopy(nb)
@@ -91,7 +69,9 @@ def _export(nb, config, with_outputs: bool):
         cell.metadata.pop("execution", None)  # wall-clock timestamps: differ every build
         cell.metadata.pop(KEY_METADATA, None)  # the build's cache key: nothing for a reader
         if cell.cell_type == "code":
-            cell.outputs = _merge_streams(cell.get("outputs", []))
+            # one output per run of printed text, as the page shows it: the same
+            # downloads in every build, however the kernel split the text
+            cell.outputs = join_streams(cell.get("outputs", []))
             if not with_outputs:
                 cell.outputs = []
                 cell.execution_count = None

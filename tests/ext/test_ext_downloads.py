@@ -19,12 +19,13 @@ from pathlib import Path
 import nbformat
 import nnbook_downloads
 import pytest
-from nnbook_downloads import _export, _merge_streams
+from nnbook_downloads import _export
 from sphinx.testing.util import SphinxTestApp
 
 HERE = Path(__file__).resolve().parent
 REQUIREMENT = "nnbook @ git+https://github.com/someone/nnbook@v1.2.3"  # from conf.py
 NAMES = ("one.ipynb", "one.clean.ipynb", "one.md")
+SPLIT = "one line, sent in two pieces\na line\nafter its newline\n"  # the third cell
 
 
 def _app(src: Path, **kwargs) -> SphinxTestApp:
@@ -83,14 +84,30 @@ def test_the_notebook_keeps_its_outputs_with_the_printed_text_merged(book):
     raw = _code(book[2]["from_cache"])[0].outputs
     assert [o.text for o in raw] == ["first line\n", "second line\n"], "precondition: two"
     cells = _code(_nb(book))
-    install, printing, value = cells
+    install, printing, split, value = cells
     assert install.metadata["tags"] == ["nnbook-install"]
     assert REQUIREMENT in install.source and install.outputs == []
     assert printing.outputs == [
         {"name": "stdout", "output_type": "stream", "text": "first line\nsecond line\n"}
     ]
+    assert [o.text for o in split.outputs] == [SPLIT]
     assert value.outputs[0]["output_type"] == "execute_result"
     assert value.outputs[0]["data"]["text/plain"] == "42"
+
+
+@pytest.mark.slow
+def test_the_page_shows_printed_text_as_printed_however_the_kernel_split_it(book):
+    """nnbook_streams: myst-nb alone would show "sent\n in two" and an empty line."""
+    src = book[0]
+    raw = _code(book[2]["from_cache"])[1].outputs
+    assert [o.text for o in raw] == [
+        "one line, sent",
+        " in two pieces\na line",
+        "\nafter its newline\n",
+    ]
+    page = (src / "_build" / "html" / "chapters" / "one.html").read_text(encoding="utf-8")
+    assert SPLIT in page
+    assert page.count("first line\nsecond line\n") == 1
 
 
 @pytest.mark.slow
@@ -137,28 +154,6 @@ def test_a_build_served_from_the_cache_gives_the_same_downloads(book):
 
 
 # -- the export on its own (fast) --------------------------------------------------------
-
-
-def test_merge_streams_joins_consecutive_text_of_one_stream_only():
-    out = nbformat.v4.new_output
-    outputs = [
-        out("stream", name="stdout", text="a\n"),
-        out("stream", name="stdout", text=["b\n", "c\n"]),
-        out("stream", name="stderr", text="warn\n"),
-        out("stream", name="stdout", text="d\n"),
-        out("execute_result", data={"text/plain": "1"}, execution_count=1),
-        out("stream", name="stdout", text="e\n"),
-    ]
-    before = json.dumps(outputs, sort_keys=True)
-    merged = _merge_streams(outputs)
-    assert [(o.get("name"), o.get("text")) for o in merged] == [
-        ("stdout", "a\nb\nc\n"),
-        ("stderr", "warn\n"),
-        ("stdout", "d\n"),
-        (None, None),
-        ("stdout", "e\n"),
-    ]
-    assert json.dumps(outputs, sort_keys=True) == before  # the input is not modified
 
 
 def test_export_puts_the_install_cell_first_and_strips_what_only_the_build_needs():

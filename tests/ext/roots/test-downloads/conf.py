@@ -3,7 +3,7 @@ from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parents[3] / "docs" / "_ext"))
-extensions = ["myst_nb", "nnbook_cache", "nnbook_downloads"]
+extensions = ["myst_nb", "nnbook_streams", "nnbook_cache", "nnbook_downloads"]
 exclude_patterns = ["_build"]
 release = "1.2.3"
 nnbook_repository = "someone/nnbook"
