@@ -46,3 +46,22 @@ def test_report_ranks_cells_and_functions():
     assert lines[3] == "XLA compiled 3 programs in 2.0 s (50%); the costliest:"
     assert lines[4].split() == ["2.00", "s", "2x", "jit(run_epochs)"]
     assert lines[5].split() == ["0.02", "s", "1x", "jit(add)"]
+
+
+def test_a_missing_chapter_is_named_and_nothing_runs(tmp_path, capsys):
+    missing = tmp_path / "99-nowhere.md"
+    try:
+        run_chapter.main(str(missing))
+    except SystemExit as stop:
+        assert stop.code == 2
+    else:
+        raise AssertionError("a missing chapter must stop the tool")
+    assert f"no chapter at {missing}" in capsys.readouterr().err
+
+
+def test_help_describes_the_tool_without_running_anything(capsys):
+    try:
+        run_chapter.main("--help")
+    except SystemExit as stop:
+        assert stop.code == 0
+    assert "--profile" in capsys.readouterr().out

@@ -14,6 +14,7 @@ seconds are those of a cold build of this one chapter.
 
 from __future__ import annotations
 
+import argparse
 import base64
 import collections
 import re
@@ -76,12 +77,24 @@ def report(nb: nbformat.NotebookNode, log: str, total: float, top: int = 12) -> 
     return "\n".join(lines)
 
 
+def _arguments(argv: tuple[str, ...]) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(
+        prog="tools/run_chapter.py", description=__doc__.split("\n\n")[0]
+    )
+    parser.add_argument("chapter", type=Path, help="a MyST chapter, e.g. docs/chapters/02-*.md")
+    parser.add_argument("outdir", nargs="?", type=Path, help="where the figures go")
+    parser.add_argument("--profile", action="store_true", help="slowest cells, compile seconds")
+    args = parser.parse_args(argv)
+    if not args.chapter.is_file():
+        parser.error(f"no chapter at {args.chapter}")
+    return args
+
+
 def main(*argv: str) -> int:
-    profile = "--profile" in argv
-    path, *rest = [a for a in argv if a != "--profile"]
-    src = Path(path)
+    args = _arguments(argv)
+    profile, src = args.profile, args.chapter
     nb = read_myst_markdown_notebook(src.read_text(encoding="utf-8"))
-    out = Path(rest[0] if rest else f"/tmp/nnbook-figures/{src.stem}")
+    out = args.outdir or Path(f"/tmp/nnbook-figures/{src.stem}")
     out.mkdir(parents=True, exist_ok=True)
     log = Path(tempfile.mkdtemp(prefix="nnbook-profile-")) / "compiles.log"
     if profile:
