@@ -8,7 +8,14 @@ from __future__ import annotations
 
 import os
 import sys
+import typing
 from pathlib import Path
+
+# jaxtyping's documentation mode, set before anything imports it: the API page shows
+# annotations as the code writes them, ``Float[Array, 'batch d']`` and ``PRNGKeyArray``,
+# not ``Float[jaxlib._jax.Array, 'batch d']`` or the three-part union a key expands to.
+# Only this Sphinx process (and its -j readers) is affected, not the chapters' kernels.
+typing.GENERATING_DOCUMENTATION = "nnbook"  # type: ignore[attr-defined]
 
 DOCS = Path(__file__).resolve().parent
 ROOT = DOCS.parent

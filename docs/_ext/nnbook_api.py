@@ -64,6 +64,18 @@ class ApiDirective(SphinxDirective):
         return container.children
 
 
+def protocol_signature(app, what, name, obj, options, signature, return_annotation):
+    """No signature for a :class:`typing.Protocol`: it describes objects, nobody calls it.
+
+    autodoc would show ``Optimizer(*args, **kwargs)``, the constructor every Protocol
+    inherits, which says nothing about the ``init`` and ``update`` it asks for.
+    """
+    if what == "class" and getattr(obj, "_is_protocol", False):
+        return "", None
+    return None
+
+
 def setup(app):
     app.add_directive("nnbook-api", ApiDirective)
+    app.connect("autodoc-process-signature", protocol_signature)
     return {"version": "1.0", "parallel_read_safe": True, "parallel_write_safe": True}

@@ -53,10 +53,17 @@ class Optimizer(Protocol):
     def __hash__(self) -> int: ...
 
     @property
-    def init(self) -> Callable[[Any], Any]: ...
+    def init(self) -> Callable[[Any], Any]:
+        """``init(params) -> state``: the optimizer's starting state for ``params``."""
+        ...
 
     @property
-    def update(self) -> Callable[..., tuple[Any, Any]]: ...
+    def update(self) -> Callable[..., tuple[Any, Any]]:
+        """``update(grads, state, params=None) -> (updates, new_state)``.
+
+        ``updates`` has the tree of ``grads``; :func:`apply_updates` adds it to ``params``.
+        """
+        ...
 
 
 class SGDState(NamedTuple):

@@ -253,3 +253,18 @@ def test_api_reference_documents_every_public_module(html_dir):
     assert modules <= documented, f"modules missing from the API page: {modules - documented}"
     functions = soup.select("dl.py.function > dt[id]")
     assert len(functions) > 50, f"only {len(functions)} functions documented"
+
+
+def test_api_signatures_read_as_the_code_writes_them(html_dir):
+    """jaxtyping's documentation mode (docs/conf.py) and no constructor for a Protocol."""
+    soup = soup_of(html_dir / "appendix" / "api.html")
+    signatures = " ".join(dt.get_text("") for dt in soup.select("dl.py > dt.sig"))
+    assert "jaxlib" not in signatures and "UInt32[" not in signatures
+    init_mlp = soup.find("dt", id="nnbook.layers.init_mlp").get_text("")
+    assert "key: PRNGKeyArray" in init_mlp, init_mlp
+    mlp = soup.find("dt", id="nnbook.layers.mlp").get_text("")
+    assert "Float[ArrayLike, '*batch n_in']" in mlp and "Float[Array, '*batch n_out']" in mlp
+    protocol = soup.find("dt", id="nnbook.optimizers.Optimizer")
+    assert "*args" not in protocol.get_text(""), protocol.get_text("")
+    members = {dt["id"] for dt in protocol.parent.select("dt[id]")}
+    assert {"nnbook.optimizers.Optimizer.init", "nnbook.optimizers.Optimizer.update"} <= members
