@@ -155,17 +155,17 @@ def test_a_learning_rate_sweep_compiles_once_and_changes_no_bit(line, maker):
 
 def test_models_trained_on_data_of_one_size_share_the_shuffling_program(line):
     """The shuffles are compiled apart from the model: once per (n, batch_size, per_call)."""
-    from nnbook.training import _epoch_plan
+    from nnbook.training import epoch_plan
 
     x, y = line
-    before = _epoch_plan._cache_size()
+    before = epoch_plan._cache_size()
     fit(
         jax.random.key(0), jnp.zeros((2, 1)), linear_loss, sgd(0.1), x, y, epochs=2, batch_size=13
     )  # batch_size 13: no other test uses it, so the first fit compiles the shuffles
-    first = _epoch_plan._cache_size()
+    first = epoch_plan._cache_size()
     cubic = lambda w, x, y: jnp.mean((x**3 @ w - y[:, None]) ** 2)  # noqa: E731
     fit(jax.random.key(0), jnp.zeros((2, 1)), cubic, adam(0.1), x, y, epochs=3, batch_size=13)
-    assert first == before + 1 and _epoch_plan._cache_size() == first
+    assert first == before + 1 and epoch_plan._cache_size() == first
 
 
 def test_other_hyperparameters_and_optax_optimizers_get_their_own_program(line):

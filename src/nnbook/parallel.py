@@ -31,7 +31,7 @@ import numpy as np
 from jax.sharding import AxisType, Mesh, NamedSharding, PartitionSpec
 
 from nnbook._checks import check_key, check_positive_int
-from nnbook.training import FitResult, History, _epoch_plan, make_train_step
+from nnbook.training import FitResult, History, epoch_plan, make_train_step
 
 __all__ = [
     "RingSchedule",
@@ -235,7 +235,7 @@ def fit_data_parallel(
     orders = None  # full batch: the order does not matter, as in fit
     if batch_size != n:  # fit's batches: (epochs, n_batches, batch_size) example indices
         orders = np.asarray(
-            _epoch_plan(key, np.uint32(0), n=n, batch_size=batch_size, per_call=epochs,
+            epoch_plan(key, np.uint32(0), n=n, batch_size=batch_size, per_call=epochs,
                         shuffle=True, loss_keys=False)[0]
         )  # fmt: skip
     batches = NamedSharding(mesh, PartitionSpec(None, axis_name))  # (step, batch, ...)

@@ -34,6 +34,7 @@ from nnbook.optimizers import (
 __all__ = [
     "EPOCHS_PER_CALL",
     "epoch_batches",
+    "epoch_plan",
     "FitResult",
     "History",
     "evaluate",
@@ -231,7 +232,7 @@ def make_train_epochs(
         shuffle = batch_size != n  # a full batch is used as it is: its order is irrelevant
         orders, keys = None, None
         if shuffle or loss_takes_key:
-            orders, keys = _epoch_plan(
+            orders, keys = epoch_plan(
                 key, first, n=n, batch_size=batch_size, per_call=per_call, shuffle=shuffle,
                 loss_keys=loss_takes_key,
             )  # fmt: skip
@@ -241,22 +242,47 @@ def make_train_epochs(
 
 
 @functools.partial(jax.jit, static_argnames=("n", "batch_size", "per_call", "shuffle", "loss_keys"))
-def _epoch_plan(
+def epoch_plan(
     key: Any,
     first: Any,
     *,
     n: int,
     batch_size: int,
     per_call: int,
-    shuffle: bool,
-    loss_keys: bool,
+    shuffle: bool = True,
+    loss_keys: bool = False,
 ) -> tuple[Any, Any]:
     """The batches (and the loss keys) of epochs ``first, ..., first + per_call - 1``.
 
-    Compiled apart from the training program, and once per (n, batch_size, per_call):
-    shuffling draws threefry bits and sorts them, which takes XLA longer to compile than
-    a small network's whole training step, and every model trained on data of the same
-    size shares this program instead of compiling its own copy.
+    What :func:`fit` and :func:`nnbook.parallel.fit_data_parallel` feed their compiled
+    epochs. It is compiled apart from the training program, once per (``n``,
+    ``batch_size``, ``per_call``): shuffling draws threefry bits and sorts them, which
+    takes XLA longer to compile than a small network's whole training step, and every
+    model trained on data of the same size shares this program instead of compiling its
+    own copy.
+
+    Args:
+        key: the run's PRNG key, as given to :func:`fit`.
+        first: the number of the first epoch (a traced value: no recompiling per call).
+        n: the number of training examples.
+        batch_size: examples per step; the incomplete last batch is dropped.
+        per_call: how many epochs to plan.
+        shuffle: plan the batches; ``False`` gives ``None`` for them (a full batch).
+        loss_keys: plan a key per step for a loss that takes one (dropout); ``False``
+            gives ``None``.
+
+    Returns:
+        ``(orders, keys)``: ``orders[i]`` is :func:`epoch_batches` of epoch ``first + i``,
+        shape (per_call, n // batch_size, batch_size); ``keys[i, j]`` the loss key of step
+        ``j`` of that epoch.
+
+    Examples:
+        >>> key = jax.random.key(0)
+        >>> orders, keys = epoch_plan(key, 2, n=10, batch_size=4, per_call=3)
+        >>> orders.shape, keys is None
+        ((3, 2, 4), True)
+        >>> bool(jnp.all(orders[1] == epoch_batches(key, 3, 10, 4)))
+        True
     """
     epochs = first + jnp.arange(per_call, dtype=jnp.uint32)
     orders = (
