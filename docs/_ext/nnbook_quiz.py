@@ -42,6 +42,14 @@ def _text(value) -> str:
     return _MATH.sub(r'<span class="math notranslate nohighlight">\\(\1\\)</span>', escaped)
 
 
+def _answer_key(answer, feedback) -> str:
+    """The revealed key: the right answer as a sentence, then why (one full stop, not two)."""
+    first = str(answer).rstrip()
+    if not first.endswith((".", "?", "!")):
+        first += "."
+    return f"{_text(first)} {_text(feedback)}"
+
+
 def _check_keys(where: str, item: dict, allowed: frozenset) -> None:
     unknown = sorted(str(k) for k in item if k not in allowed)
     if unknown:
@@ -116,7 +124,7 @@ def render_quiz(questions: list[dict], quiz_id: str) -> str:
                 )
             out.append("</div>")
             right = next(a for a in q["answers"] if a.get("correct"))
-            key = f"{_text(right['text'])}. {_text(right['feedback'])}"
+            key = _answer_key(right["text"], right["feedback"])
         else:
             out.append(
                 f'<div class="nnbook-q-numeric"><label for="{qid}-input">Your answer</label> '
@@ -127,7 +135,7 @@ def render_quiz(questions: list[dict], quiz_id: str) -> str:
                 f'data-feedback="{html.escape(str(q["feedback"]), quote=True)}">'
                 "Check</button></div>"
             )
-            key = f"{_text(q['answer'])}. {_text(q['feedback'])}"
+            key = _answer_key(q["answer"], q["feedback"])
         out.append('<p class="nnbook-q-feedback" aria-live="polite"></p>')
         out.append(f'<details class="nnbook-q-key"><summary>Answer</summary><p>{key}</p></details>')
         out.append("</li>")

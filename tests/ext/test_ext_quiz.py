@@ -48,6 +48,9 @@ def test_a_valid_quiz_renders_every_question_with_its_answers_and_feedback(app):
         "ReLU. Right: ReLU is max(0, x)."
     )  # the answer without JavaScript
     assert len(questions[2].select("button.nnbook-q-answer")) == 2
+    assert questions[2].select_one("details.nnbook-q-key p").get_text() == (
+        "No, it is shallow. Deep means many hidden layers."
+    )  # an answer that is already a sentence gets no second full stop
 
     check = questions[1].select_one("button.nnbook-q-check")
     assert (check["data-answer"], check["data-tolerance"]) == ("4.0", "0.5")
