@@ -120,6 +120,41 @@ def test_math_image_has_size_and_depth(tmp_path):
     assert mathtext.render_math("x", 12, tmp_path).height > flat.height
 
 
+def test_prerender_draws_in_parallel_what_render_math_then_reads(tmp_path):
+    requests = [("x", 10.5, False), (r"\frac{1}{4}", 10.5, True), ("x", 10.5, False)]
+    bad = (r"\frobnicate{x}", 10.5, False)  # left for the sheet to report, with its place
+    assert mathtext.prerender([*requests, bad], tmp_path, workers=2, minimum=1) == 3
+    assert mathtext.is_cached("x", 10.5, tmp_path) and not mathtext.is_cached("x", 12, tmp_path)
+    assert mathtext.is_cached(r"\frac{1}{4}", 10.5, tmp_path, display=True)
+    drawn = sorted(p.name for p in tmp_path.iterdir())
+    assert len(drawn) == 4 and not any(n.endswith(".tmp") for n in drawn)  # two images, notes
+    fresh = mathtext.render_math("x", 10.5, tmp_path / "fresh")
+    cached = mathtext.render_math("x", 10.5, tmp_path)  # read from what prerender drew
+    assert (cached.width, cached.height, cached.depth) == (fresh.width, fresh.height, fresh.depth)
+    assert cached.path.read_bytes() == fresh.path.read_bytes()
+    assert mathtext.prerender(requests, tmp_path, workers=2, minimum=1) == 0  # all cached
+
+
+def test_prerender_leaves_a_few_expressions_to_be_drawn_when_needed(tmp_path):
+    assert mathtext.prerender([("x", 10.5, False)], tmp_path, workers=2) == 0  # < minimum
+    assert mathtext.prerender([("x", 10.5, False)] * 30, tmp_path, workers=1, minimum=1) == 0
+    assert not tmp_path.exists() or not any(tmp_path.iterdir())
+
+
+def test_exercise_math_finds_the_math_of_exercises_and_solutions_only():
+    from nnbook_worksheets.build import exercise_math
+    from sphinx_exercise.nodes import exercise_node, solution_node
+
+    page = nodes.document(None, None)
+    page += nodes.paragraph("", "", nodes.math("", "a + b"))  # prose: not on a worksheet
+    exercise = exercise_node()
+    exercise += nodes.paragraph("", "", nodes.math("", "x^2"))
+    solution = solution_node()
+    solution += nodes.math_block("", "y = 2x")
+    page += [exercise, solution]
+    assert exercise_math(page, 10.5) == [("x^2", 10.5, False), ("y = 2x", 10.5, True)]
+
+
 def test_code_is_wrapped_to_the_box():
     text = flowables.wrap_code("short\n" + "x" * 50, 20)
     lines = text.splitlines()

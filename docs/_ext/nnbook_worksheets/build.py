@@ -13,8 +13,11 @@ from __future__ import annotations
 import hashlib
 from pathlib import Path
 
+from docutils import nodes
+
 from . import numbering
 from .collect import collect_chapter
+from .mathtext import prerender
 from .model import BODY_SIZE, LEVELS, Part, SheetInfo, pdf_name
 
 PACKAGE = Path(__file__).parent
@@ -42,6 +45,24 @@ def source_digest() -> str:
     return digest.hexdigest()
 
 
+def _quick_matches(outdir: Path, index: int, have_pdfs: bool, quick: str) -> bool:
+    """Whether a part's PDFs are all there and its quick stamp says nothing changed."""
+    stamp = outdir / f"part-{index}.quick"
+    return have_pdfs and stamp.is_file() and stamp.read_text() == quick
+
+
+def exercise_math(doctree, fontsize: float) -> list[tuple[str, float, bool]]:
+    """The ``(latex, fontsize, display)`` of the math in a page's exercises and solutions."""
+    from sphinx_exercise.nodes import exercise_enumerable_node, exercise_node, solution_node
+
+    kinds = (exercise_node, exercise_enumerable_node, solution_node)
+    found = []
+    for holder in doctree.findall(lambda n: isinstance(n, kinds)):
+        for node in holder.findall(lambda n: isinstance(n, (nodes.math, nodes.math_block))):
+            found.append((node.astext(), fontsize, isinstance(node, nodes.math_block)))
+    return found
+
+
 def write_worksheets(app, outdir: Path, cache_dir: Path) -> list[Path]:
     """Write (or keep) the four PDFs of every part with exercises into ``outdir``."""
     from .sheets import build_answer_key, build_worksheet, write_pdf
@@ -52,6 +73,7 @@ def write_worksheets(app, outdir: Path, cache_dir: Path) -> list[Path]:
     written = []
     source = source_digest()
     numbers = numbering.numbering_digest(app.env)
+    plan = []
     for index, caption, docs in numbering.book_parts(app.env):
         if not numbering.part_has_exercises(app.env, docs):
             continue
@@ -67,8 +89,18 @@ def write_worksheets(app, outdir: Path, cache_dir: Path) -> list[Path]:
             f"{source}{info!r}{caption}{numbers}".encode()
             + b"".join(_doctree_digest(app.env, d) for d in docs)
         ).hexdigest()
+        plan.append((index, caption, docs, names, have_pdfs, quick))
+    # The math of every part to be collected, drawn first on all cores (a cold build has
+    # several hundred expressions, about 18 s on one core); collecting finds it drawn.
+    math = []
+    for index, _, docs, _, have_pdfs, quick in plan:
+        if not _quick_matches(outdir, index, have_pdfs, quick):
+            for doc in docs:
+                math += exercise_math(app.env.get_doctree(doc), BODY_SIZE)
+    prerender(math, cache_dir)
+    for index, caption, docs, names, have_pdfs, quick in plan:
         quick_stamp = outdir / f"part-{index}.quick"
-        if have_pdfs and quick_stamp.is_file() and quick_stamp.read_text() == quick:
+        if _quick_matches(outdir, index, have_pdfs, quick):
             written += [outdir / n for n in names]
             continue
         quick_stamp.unlink(missing_ok=True)

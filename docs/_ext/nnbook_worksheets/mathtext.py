@@ -6,7 +6,9 @@ braces around single-token arguments, Unicode primes, ...); ``check_math`` says 
 mathtext can draw an expression; ``render_math`` draws it into a PNG, kept in a cache
 folder under a hash of the mapped expression, and returns its size and depth below the
 baseline in points. An expression mathtext cannot draw raises :class:`MathError` naming
-it. matplotlib, numpy and PIL are imported only when an expression is drawn.
+it. ``prerender`` fills that cache for many expressions at once on every core, before
+the sheets are typeset. matplotlib, numpy and PIL are imported only when an expression
+is drawn.
 """
 
 from __future__ import annotations
@@ -178,6 +180,14 @@ def check_math(latex: str) -> str:
     return _raster(latex, BODY_SIZE)[0]
 
 
+def _cached_files(latex: str, fontsize: float, cache_dir: Path, display: bool):
+    """The drawing size of an expression and its two files in the cache (image, size note)."""
+    size = round(fontsize * (1.1 if display else 1.0), 2)
+    key = f"{MATH_RENDER}|{MATH_FONTSET}|{MATH_DPI}|{size}|{to_mathtext(latex)}"
+    key = hashlib.sha256(key.encode()).hexdigest()[:20]
+    return size, cache_dir / f"{key}.png", cache_dir / f"{key}.json"
+
+
 def render_math(latex: str, fontsize: float, cache_dir: Path, *, display: bool = False):
     """Typeset ``latex`` into a PNG in ``cache_dir``; return the file and its size in points.
 
@@ -188,11 +198,7 @@ def render_math(latex: str, fontsize: float, cache_dir: Path, *, display: bool =
     from PIL import Image
     from PIL.PngImagePlugin import PngInfo
 
-    size = round(fontsize * (1.1 if display else 1.0), 2)
-    mathtext = to_mathtext(latex)
-    key = f"{MATH_RENDER}|{MATH_FONTSET}|{MATH_DPI}|{size}|{mathtext}"
-    key = hashlib.sha256(key.encode()).hexdigest()[:20]
-    path, note = cache_dir / f"{key}.png", cache_dir / f"{key}.json"
+    size, path, note = _cached_files(latex, fontsize, cache_dir, display)
     scale = 72.0 / MATH_DPI
     if path.is_file() and note.is_file():
         width_px, height_px, depth_px = json.loads(note.read_text())
@@ -204,7 +210,9 @@ def render_math(latex: str, fontsize: float, cache_dir: Path, *, display: bool =
     rgba = np.zeros((height_px, width_px, 4), dtype=np.uint8)  # black ink ...
     rgba[..., 3] = alpha  # ... on a transparent ground
     buffer = io.BytesIO()
-    Image.fromarray(rgba, "RGBA").save(buffer, format="PNG", pnginfo=PngInfo(), optimize=True)
+    # zlib's default level: reportlab re-encodes the pixels into the PDF anyway, so a
+    # smaller file buys nothing, and optimize=True took five times as long (9 s a book)
+    Image.fromarray(rgba, "RGBA").save(buffer, format="PNG", pnginfo=PngInfo())
     for target, data in (
         (path, buffer.getvalue()),
         (note, json.dumps([width_px, height_px, raster.depth]).encode()),
@@ -213,3 +221,45 @@ def render_math(latex: str, fontsize: float, cache_dir: Path, *, display: bool =
         tmp.write_bytes(data)
         tmp.replace(target)
     return MathImage(path, width_px * scale, height_px * scale, raster.depth * scale)
+
+
+def _prerender_one(request: tuple[str, float, bool, str]) -> None:
+    latex, fontsize, display, cache_dir = request
+    try:
+        render_math(latex, fontsize, Path(cache_dir), display=display)
+    except MathError:
+        pass  # reported, with the chapter and the exercise, when the sheet is typeset
+
+
+def is_cached(latex: str, fontsize: float, cache_dir: Path, *, display: bool = False) -> bool:
+    """Whether :func:`render_math` would find this expression in ``cache_dir``."""
+    _, path, note = _cached_files(latex, fontsize, cache_dir, display)
+    return path.is_file() and note.is_file()
+
+
+def prerender(requests, cache_dir: Path, workers: int | None = None, minimum: int = 24) -> int:
+    """Draw the ``(latex, fontsize, display)`` requests not yet cached, in parallel.
+
+    Only a warm-up of the cache that :func:`render_math` reads: the worksheets then find
+    the images drawn, and anything left out here (or that fails) is drawn or reported
+    there, as before. ``workers`` processes are started with ``spawn`` (the Sphinx
+    process may run threads, which ``fork`` does not mix with); below ``minimum``
+    expressions, or with one worker, it draws nothing and returns 0, since starting the
+    processes (about a second each) would cost more. Returns how many it drew.
+    """
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+
+    todo = sorted(
+        {(latex, fontsize, display) for latex, fontsize, display in requests if latex.strip()}
+        - {r for r in requests if is_cached(r[0], r[1], cache_dir, display=r[2])}
+    )
+    workers = workers or os.cpu_count() or 1
+    if workers < 2 or len(todo) < minimum:
+        return 0
+    cache_dir.mkdir(parents=True, exist_ok=True)
+    jobs = [(latex, fontsize, display, str(cache_dir)) for latex, fontsize, display in todo]
+    context = multiprocessing.get_context("spawn")
+    with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
+        list(pool.map(_prerender_one, jobs, chunksize=max(1, len(jobs) // (4 * workers))))
+    return len(todo)
