@@ -105,6 +105,14 @@ def test_chapter_numbers_run_across_parts(html_dir):
             assert cap.get_text().startswith(f"Figure {number}."), f"{name}: {cap.get_text()}"
 
 
+def test_references_to_a_chapter_call_it_a_chapter(html_dir):
+    """{numref}`ch-x` alone renders "Section 9": cite a chapter as {numref}`Chapter %s <ch-x>`."""
+    for name in CHAPTERS:
+        for ref in article(soup_of(chapter_page(html_dir, name))).select("span.std-numref"):
+            text = ref.get_text(" ", strip=True)
+            assert not re.fullmatch(r"Section \d+", text), f"{name}: {text!r} names a chapter"
+
+
 @pytest.mark.parametrize("name", CHAPTERS)
 def test_status_line_and_downloads(html_dir, name):
     body = article(soup_of(chapter_page(html_dir, name)))
