@@ -54,14 +54,15 @@ class Optimizer(Protocol):
 
     @property
     def init(self) -> Callable[[Any], Any]:
-        """``init(params) -> state``: the optimizer's starting state for ``params``."""
+        """Makes the optimizer's starting state for ``params`` (``state = init(params)``)."""
         ...
 
     @property
     def update(self) -> Callable[..., tuple[Any, Any]]:
-        """``update(grads, state, params=None) -> (updates, new_state)``.
+        """Turns gradients into updates (``updates, state = update(grads, state, params)``).
 
-        ``updates`` has the tree of ``grads``; :func:`apply_updates` adds it to ``params``.
+        This module's optimizers ignore ``params`` (optax's adamw needs it); ``updates``
+        has the tree of ``grads``, and :func:`apply_updates` adds it to ``params``.
         """
         ...
 
