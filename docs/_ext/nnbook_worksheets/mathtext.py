@@ -251,8 +251,11 @@ def prerender(requests, cache_dir: Path, workers: int | None = None, minimum: in
     from concurrent.futures import ProcessPoolExecutor
 
     todo = sorted(
-        {(latex, fontsize, display) for latex, fontsize, display in requests if latex.strip()}
-        - {r for r in requests if is_cached(r[0], r[1], cache_dir, display=r[2])}
+        {
+            (latex, fontsize, display)
+            for latex, fontsize, display in requests
+            if latex.strip() and not is_cached(latex, fontsize, cache_dir, display=display)
+        }
     )
     workers = workers or os.cpu_count() or 1
     if workers < 2 or len(todo) < minimum:
